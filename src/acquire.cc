@@ -1,0 +1,444 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+//
+// The protocol of spec/state_machine.md: acquire (S1-S12), release
+// (S13-S16) and inspect. Each step begins with EnterState(<its state>); the
+// comments say which syscall guarantee the step relies on.
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <utility>
+
+#include "src/hook.h"
+#include "src/liveness.h"
+#include "src/parse.h"
+#include "src/pidlock.h"
+#include "src/proc.h"
+
+namespace pidlock {
+
+using internal::EnterState;
+using internal::Judgement;
+using internal::LockTarget;
+using internal::SelfRecord;
+using internal::Verdict;
+
+namespace {
+
+constexpr char kLockName[] = "lock";
+
+// A fresh acquirer and a releaser can hand the lock back and forth forever in
+// theory; after this many rounds TryAcquire reports EAGAIN instead of
+// spinning.
+constexpr int kMaxRounds = 1000;
+
+std::error_code SystemError(int e) { return {e, std::system_category()}; }
+
+// What one look at <key>/lock saw: target and identity of the symlink. Two
+// looks saw the same lock iff all three are equal.
+struct Seen {
+  std::string target;
+  ino_t inode = 0;
+  struct timespec mtime = {};
+  bool operator==(const Seen& o) const {
+    return target == o.target && inode == o.inode &&
+           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+
+// readlinkat(2) then fstatat(2). Returns 0, ENOENT (no lock), EINVAL (not a
+// symlink), ENAMETOOLONG (target longer than kMaxTargetSize), or an errno.
+// The two calls are not one atomic look: a caller that acts on the result
+// confirms it under the flock (CONFIRMING_*), where both are compared.
+int ReadLock(int key_fd, Seen* seen) {
+  char buffer[internal::kMaxTargetSize + 1];
+  ssize_t n = readlinkat(key_fd, kLockName, buffer, sizeof(buffer));
+  if (n < 0) return errno;
+  if (static_cast<size_t>(n) > internal::kMaxTargetSize) return ENAMETOOLONG;
+  seen->target.assign(buffer, static_cast<size_t>(n));
+  struct stat st;
+  if (fstatat(key_fd, kLockName, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno;
+  seen->inode = st.st_ino;
+  seen->mtime = st.st_mtim;
+  return 0;
+}
+
+bool ValidKey(const std::string& key) {
+  return !key.empty() && key != "." && key != ".." &&
+         key.find('/') == std::string::npos &&
+         key.find('\0') == std::string::npos && key.size() <= NAME_MAX;
+}
+
+// flock(2) on the key directory serialises takeovers and releases of one
+// key. The kernel drops it when the last descriptor of the open file
+// description closes, so a SIGKILLed process never leaves it held.
+int LockDirectory(int key_fd) {
+  while (flock(key_fd, LOCK_EX) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+void UnlockDirectory(int key_fd) { flock(key_fd, LOCK_UN); }
+
+// Fills holder from a target seen at `seen` and the judgement of it.
+void DescribeHolder(const Seen& seen, const LockTarget& target,
+                    const Judgement& judgement, Holder* holder) {
+  holder->pid = target.pid;
+  holder->start_time = target.start_time;
+  holder->host = target.host;
+  holder->legacy = target.kind == LockTarget::Kind::kLegacy;
+  holder->target = seen.target;
+  holder->reason = judgement.reason;
+  holder->acquired_at = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(seen.mtime.tv_sec) +
+          std::chrono::nanoseconds(seen.mtime.tv_nsec)));
+}
+
+// Reads the holder's command line for display only.
+void ReadCommandLine(pid_t pid, Holder* holder) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/cmdline", static_cast<int>(pid));
+  std::string text;
+  bool truncated = false;
+  std::vector<std::string> args;
+  if (internal::ReadCapped(path, internal::kCmdlineCap, &text, &truncated) ==
+          0 &&
+      internal::ParseCmdline(text, &args) == internal::ParseError::kOk) {
+    holder->command_line = internal::JoinCmdline(args);
+  }
+}
+
+// Judges the lock seen: parses its target (false and *error on garbage),
+// probes /proc as far as needed, and fills *holder.
+bool JudgeLock(const Seen& seen, const SelfRecord& self,
+               const Options& options, Judgement* judgement, Holder* holder,
+               Errc* error) {
+  LockTarget target;
+  if (internal::ParseLockTarget(seen.target, &target) !=
+      internal::ParseError::kOk) {
+    *error = Errc::kLockTargetInvalid;
+    return false;
+  }
+  internal::Probe probe;
+  internal::ProbeProcess(
+      target.pid, internal::NeedFor(target, self.self, options.identity),
+      &probe);
+  int64_t mtime_ns =
+      static_cast<int64_t>(seen.mtime.tv_sec) * 1000000000 + seen.mtime.tv_nsec;
+  *judgement =
+      internal::Judge(target, self.self, probe, options.identity, mtime_ns);
+  DescribeHolder(seen, target, *judgement, holder);
+  if (judgement->verdict == Verdict::kUnknown) {
+    *error = judgement->error;
+    return false;
+  }
+  return true;
+}
+
+// Opens <dir>/<key> (creating it 0700 when `create`) and checks it is safe:
+// a directory, not a symlink (O_NOFOLLOW), owned by the effective user, not
+// writable by group or others. Returns the fd, or -1 with *error set.
+int OpenKeyDirectory(const std::string& key_path, bool create,
+                     std::error_code* error) {
+  const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  int fd = open(key_path.c_str(), flags);
+  if (fd < 0 && errno == ENOENT && create) {
+    if (mkdir(key_path.c_str(), 0700) != 0 && errno != EEXIST) {
+      *error = SystemError(errno);
+      return -1;
+    }
+    fd = open(key_path.c_str(), flags);
+  }
+  if (fd < 0) {
+    // O_NOFOLLOW on a symlink gives ELOOP; O_DIRECTORY on a file ENOTDIR.
+    *error = errno == ELOOP || errno == ENOTDIR
+                 ? make_error_code(Errc::kKeyDirectoryNotDirectory)
+                 : SystemError(errno);
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    *error = SystemError(errno);
+  } else if (st.st_uid != geteuid()) {
+    *error = make_error_code(Errc::kKeyDirectoryWrongOwner);
+  } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    *error = make_error_code(Errc::kKeyDirectoryUnsafeMode);
+  } else {
+    return fd;
+  }
+  close(fd);
+  return -1;
+}
+
+}  // namespace
+
+// One acquisition attempt: the states S1-S12 of the spec.
+class Acquirer {
+ public:
+  Acquirer(const std::string& dir, const std::string& key,
+           const Options& options)
+      : options_(options), key_path_(dir + "/" + key), key_(key) {}
+  ~Acquirer() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Acquirer(const Acquirer&) = delete;
+  Acquirer& operator=(const Acquirer&) = delete;
+
+  AcquireResult Run() {
+    AcquireResult result;
+    EnterState(state_ = State::OPENING_KEY_DIRECTORY);
+    if (!ValidKey(key_)) return Fail(make_error_code(Errc::kInvalidKey));
+    std::error_code open_error;
+    fd_ = OpenKeyDirectory(key_path_, /*create=*/true, &open_error);
+    if (fd_ < 0) return Fail(open_error);
+    const int fd = fd_;
+
+    // Not a disk step any more: the owner record is formatted once per
+    // process (GetSelf) and written with the lock in one syscall.
+    EnterState(state_ = State::CREATING_NEW_DATA_FOR_THIS_PID);
+    Errc self_error = Errc::kOk;
+    const SelfRecord* self = internal::GetSelf(&self_error);
+    if (self == nullptr) return Fail(make_error_code(self_error));
+    const std::string& record = self->target;
+
+    for (int round = 0; round < kMaxRounds; ++round) {
+      // symlink(2) fails with EEXIST if the name exists: an exclusive
+      // create, so at most one process turns "no lock" into "my lock".
+      EnterState(state_ = State::ATTEMPTING_TO_CREATE_A_SYMLINK);
+      if (symlinkat(record.c_str(), fd, kLockName) == 0) {
+        return Acquired(std::move(result), record, State::OK);
+      }
+      if (errno != EEXIST) return Fail(SystemError(errno));
+
+      // The lock exists: read it and judge its holder. Loops back to S4
+      // when a fresh acquirer won the gap after REMOVING_STALE_LOCK.
+      for (;;) {
+        EnterState(state_ = State::READING_LOCK);
+        Seen seen;
+        int e = ReadLock(fd, &seen);
+        if (e == ENOENT) break;  // released meanwhile: try S3 again
+        if (e != 0) return FailRead(e);
+
+        EnterState(state_ = State::PROBING_HOLDER);
+        Judgement judgement;
+        Errc judge_error = Errc::kOk;
+        if (!JudgeLock(seen, *self, options_, &judgement, &result.holder,
+                       &judge_error)) {
+          return Fail(make_error_code(judge_error));
+        }
+        if (judgement.verdict == Verdict::kAlive) {
+          EnterState(state_ = State::CONFIRMED_TO_NOT_START);
+          ReadCommandLine(result.holder.pid, &result.holder);
+          result.outcome = Outcome::kHeld;
+          return result;
+        }
+
+        // Dead, and a dead process never comes back: only "is it still the
+        // same lock" needs confirming, under the flock.
+        EnterState(state_ = State::LOCKING_FOR_TAKEOVER);
+        if ((e = LockDirectory(fd)) != 0) return Fail(SystemError(e));
+        EnterState(state_ = State::CONFIRMING_STALE_LOCK);
+        Seen now;
+        e = ReadLock(fd, &now);
+        if (e != 0 || !(now == seen)) {
+          UnlockDirectory(fd);
+          if (e != 0 && e != ENOENT) return FailRead(e);
+          break;  // changed hands or gone: start over at S3
+        }
+        EnterState(state_ = State::REMOVING_STALE_LOCK);
+        if (unlinkat(fd, kLockName, 0) != 0) {
+          e = errno;
+          UnlockDirectory(fd);
+          return Fail(SystemError(e));
+        }
+        EnterState(state_ = State::CREATING_NEW_SYMLINK);
+        if (symlinkat(record.c_str(), fd, kLockName) == 0) {
+          UnlockDirectory(fd);
+          return Acquired(std::move(result), record,
+                          State::OK_STALE_LOCK_REMOVED);
+        }
+        e = errno;
+        UnlockDirectory(fd);
+        if (e != EEXIST) return Fail(SystemError(e));
+        // A fresh acquirer created the lock after S9: judge it (S4).
+      }
+    }
+    return Fail(SystemError(EAGAIN));
+  }
+
+ private:
+  AcquireResult Fail(std::error_code code) {
+    AcquireResult result;
+    result.outcome = Outcome::kError;
+    result.error.code = code;
+    result.error.state = state_;
+    result.error.path = state_ == State::OPENING_KEY_DIRECTORY
+                            ? key_path_
+                            : key_path_ + "/" + kLockName;
+    return result;
+  }
+
+  AcquireResult FailRead(int e) {
+    if (e == EINVAL) return Fail(make_error_code(Errc::kLockNotSymlink));
+    if (e == ENAMETOOLONG) {
+      return Fail(make_error_code(Errc::kLockTargetInvalid));
+    }
+    return Fail(SystemError(e));
+  }
+
+  AcquireResult Acquired(AcquireResult result, const std::string& record,
+                         State state) {
+    struct stat st;
+    if (fstatat(fd_, kLockName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      // Our lock vanished between symlinkat and fstatat: someone removed it
+      // by hand. Report it rather than claim a lock we cannot release.
+      return Fail(make_error_code(Errc::kLockLost));
+    }
+    EnterState(state_ = state);
+    result.outcome = Outcome::kAcquired;
+    result.lock.fd_ = std::exchange(fd_, -1);
+    result.lock.path_ = key_path_ + "/" + kLockName;
+    result.lock.owner_ = getpid();
+    result.lock.inode_ = st.st_ino;
+    result.lock.target_ = record;
+    result.lock.took_over_ = state == State::OK_STALE_LOCK_REMOVED;
+    return result;
+  }
+
+  const Options& options_;
+  const std::string key_path_;
+  const std::string& key_;
+  State state_ = State::OPENING_KEY_DIRECTORY;
+  int fd_ = -1;  // the key directory; handed to the Lock when acquired
+};
+
+Lock::Lock(Lock&& other) noexcept { *this = std::move(other); }
+
+Lock& Lock::operator=(Lock&& other) noexcept {
+  if (this != &other) {
+    if (held()) (void)Release();
+    fd_ = std::exchange(other.fd_, -1);
+    owner_ = other.owner_;
+    inode_ = other.inode_;
+    took_over_ = other.took_over_;
+    path_ = std::move(other.path_);
+    target_ = std::move(other.target_);
+  }
+  return *this;
+}
+
+Lock::~Lock() {
+  if (held()) (void)Release();
+}
+
+std::error_code Lock::Release() {
+  if (fd_ < 0) return make_error_code(Errc::kNotHeld);
+  const int fd = std::exchange(fd_, -1);
+  if (owner_ != getpid()) {
+    // A fork child's copy: close the child's descriptor only; the acquirer
+    // still holds the lock.
+    close(fd);
+    return make_error_code(Errc::kNotOwner);
+  }
+  std::error_code result;
+  EnterState(State::LOCKING_FOR_RELEASE);
+  int e = LockDirectory(fd);
+  if (e != 0) {
+    result = SystemError(e);
+  } else {
+    // Under the flock no takeover can run, so the lock seen here is the lock
+    // unlinked next: release never removes another's lock.
+    EnterState(State::CONFIRMING_OWN_LOCK);
+    Seen seen;
+    e = ReadLock(fd, &seen);
+    if (e == 0 && seen.target == target_ && seen.inode == inode_) {
+      EnterState(State::REMOVING_OWN_LOCK);
+      if (unlinkat(fd, kLockName, 0) != 0) result = SystemError(errno);
+    } else if (e == 0 || e == ENOENT || e == EINVAL || e == ENAMETOOLONG) {
+      result = make_error_code(Errc::kLockLost);
+    } else {
+      result = SystemError(e);
+    }
+  }
+  EnterState(State::RELEASED);
+  close(fd);  // drops the flock
+  return result;
+}
+
+AcquireResult TryAcquire(const std::string& dir, const std::string& key,
+                         const Options& options) {
+  return Acquirer(dir, key, options).Run();
+}
+
+Inspection Inspect(const std::string& dir, const std::string& key,
+                   const Options& options) {
+  Inspection inspection;
+  const std::string key_path = dir + "/" + key;
+  auto fail = [&](std::error_code code, State state, std::string path) {
+    inspection.status = Status::kError;
+    inspection.error.code = code;
+    inspection.error.state = state;
+    inspection.error.path = std::move(path);
+    return std::move(inspection);
+  };
+  if (!ValidKey(key)) {
+    return fail(make_error_code(Errc::kInvalidKey),
+                State::OPENING_KEY_DIRECTORY, key_path);
+  }
+  std::error_code open_error;
+  int fd = OpenKeyDirectory(key_path, /*create=*/false, &open_error);
+  if (fd < 0) {
+    if (open_error == std::errc::no_such_file_or_directory) {
+      inspection.status = Status::kFree;
+      return inspection;
+    }
+    return fail(open_error, State::OPENING_KEY_DIRECTORY, key_path);
+  }
+  const std::string lock_path = key_path + "/" + kLockName;
+  Seen seen;
+  int e = ReadLock(fd, &seen);
+  close(fd);
+  if (e == ENOENT) {
+    inspection.status = Status::kFree;
+    return inspection;
+  }
+  if (e == EINVAL) {
+    return fail(make_error_code(Errc::kLockNotSymlink), State::READING_LOCK,
+                lock_path);
+  }
+  if (e == ENAMETOOLONG) {
+    return fail(make_error_code(Errc::kLockTargetInvalid),
+                State::READING_LOCK, lock_path);
+  }
+  if (e != 0) return fail(SystemError(e), State::READING_LOCK, lock_path);
+
+  Errc self_error = Errc::kOk;
+  const SelfRecord* self = internal::GetSelf(&self_error);
+  if (self == nullptr) {
+    return fail(make_error_code(self_error), State::PROBING_HOLDER,
+                lock_path);
+  }
+  Judgement judgement;
+  Errc judge_error = Errc::kOk;
+  if (!JudgeLock(seen, *self, options, &judgement, &inspection.holder,
+                 &judge_error)) {
+    return fail(make_error_code(judge_error), State::PROBING_HOLDER,
+                lock_path);
+  }
+  ReadCommandLine(inspection.holder.pid, &inspection.holder);
+  inspection.status =
+      judgement.verdict == Verdict::kAlive ? Status::kHeld : Status::kStale;
+  return inspection;
+}
+
+}  // namespace pidlock

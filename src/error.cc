@@ -1,0 +1,104 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+//
+// Error codes, reasons and messages. A message names the path, the reason and
+// the protocol state: "pidlock: /run/user/1000/backup/lock: the holder's PID
+// exists but /proc hides it (hidepid) (in PROBING_HOLDER)".
+
+#include <string>
+
+#include "src/pidlock.h"
+
+namespace pidlock {
+namespace {
+
+class Category : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "pidlock"; }
+  std::string message(int value) const override {
+    switch (static_cast<Errc>(value)) {
+      case Errc::kOk:
+        return "ok";
+      case Errc::kInvalidKey:
+        return "invalid key: it must be one path component, not '.' or '..'";
+      case Errc::kKeyDirectoryNotDirectory:
+        return "the key directory is a symlink or not a directory";
+      case Errc::kKeyDirectoryWrongOwner:
+        return "the key directory is owned by another user";
+      case Errc::kKeyDirectoryUnsafeMode:
+        return "the key directory is writable by group or others";
+      case Errc::kLockNotSymlink:
+        return "the lock is not a symlink (a file or directory is in its "
+               "place); remove it by hand";
+      case Errc::kLockTargetInvalid:
+        return "the lock's target does not end in a PID or has a malformed "
+               "record";
+      case Errc::kProcUnavailable:
+        return "/proc is not mounted or this process's entries are "
+               "unreadable; liveness cannot be checked";
+      case Errc::kProcOtherNamespace:
+        return "/proc belongs to another PID namespace (readlink /proc/self "
+               "is not getpid()); liveness cannot be checked";
+      case Errc::kHolderOtherHost:
+        return "the lock was made by another host; its liveness cannot be "
+               "checked from here";
+      case Errc::kHolderOtherNamespace:
+        return "the lock was made in another PID namespace; its liveness "
+               "cannot be checked from here";
+      case Errc::kHolderHidden:
+        return "the holder's PID exists but /proc hides it (hidepid)";
+      case Errc::kHolderUnverifiable:
+        return "the holder's /proc entry cannot be read or parsed";
+      case Errc::kLockLost:
+        return "the lock is no longer this holder's (removed or replaced by "
+               "someone else); left as it is";
+      case Errc::kNotOwner:
+        return "this process did not acquire the lock (a fork child); left "
+               "held";
+      case Errc::kNotHeld:
+        return "the lock was already released";
+      case Errc::kHeld:
+        return "held by another live instance";
+    }
+    return "unknown pidlock error " + std::to_string(value);
+  }
+};
+
+}  // namespace
+
+const std::error_category& ErrorCategory() {
+  static const Category category;
+  return category;
+}
+
+std::error_code make_error_code(Errc e) {
+  return {static_cast<int>(e), ErrorCategory()};
+}
+
+const char* ReasonName(Reason reason) {
+  switch (reason) {
+    case Reason::kAlive: return "Alive";
+    case Reason::kThisProcess: return "ThisProcess";
+    case Reason::kNoSuchProcess: return "NoSuchProcess";
+    case Reason::kZombie: return "Zombie";
+    case Reason::kPidReused: return "PidReused";
+    case Reason::kPreviousBoot: return "PreviousBoot";
+    case Reason::kOwnPidEarlierProcess: return "OwnPidEarlierProcess";
+    case Reason::kStartedAfterLock: return "StartedAfterLock";
+    case Reason::kOtherCommandLine: return "OtherCommandLine";
+    case Reason::kUnknown: return "Unknown";
+  }
+  return "Unknown";
+}
+
+std::string Error::Message() const {
+  std::string message = "pidlock: ";
+  message += path;
+  message += ": ";
+  message += code.message();
+  message += " (in ";
+  message += StateName(state);
+  message += ")";
+  return message;
+}
+
+}  // namespace pidlock

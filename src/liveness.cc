@@ -1,0 +1,101 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+
+#include "src/liveness.h"
+
+#include <cerrno>
+
+namespace pidlock {
+namespace internal {
+namespace {
+
+Judgement Alive(Reason reason) { return {Verdict::kAlive, reason, Errc::kOk}; }
+Judgement Dead(Reason reason) { return {Verdict::kDead, reason, Errc::kOk}; }
+Judgement Unknown(Errc error) {
+  return {Verdict::kUnknown, Reason::kUnknown, error};
+}
+
+// Allowance between a symlink's mtime and a process start time computed from
+// boot time and clock ticks (tick rounding, boot time jitter).
+constexpr int64_t kClockSlackNs = 1000000000;
+
+}  // namespace
+
+Need NeedFor(const LockTarget& target, const Self& self, Identity identity) {
+  if (target.kind == LockTarget::Kind::kRecord) {
+    if (target.host != self.host || target.boot8 != self.boot8 ||
+        target.pid_ns != self.pid_ns || target.pid == self.pid) {
+      return Need::kNothing;
+    }
+  } else if (target.pid == self.pid) {
+    return Need::kNothing;
+  }
+  return identity == Identity::kCmdline ? Need::kCmdline : Need::kStat;
+}
+
+Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
+                Identity identity, int64_t lock_mtime_ns) {
+  const bool record = target.kind == LockTarget::Kind::kRecord;
+  if (record) {
+    // Row order matters: a lock from another host says nothing about this
+    // host's boots, PID namespaces or PIDs.
+    if (target.host != self.host) return Unknown(Errc::kHolderOtherHost);
+    if (target.boot8 != self.boot8) return Dead(Reason::kPreviousBoot);
+    if (target.pid_ns != self.pid_ns) {
+      return Unknown(Errc::kHolderOtherNamespace);
+    }
+    if (target.pid == self.pid) {
+      return target.start_time == self.start_time
+                 ? Alive(Reason::kThisProcess)
+                 : Dead(Reason::kOwnPidEarlierProcess);
+    }
+  } else if (target.pid == self.pid) {
+    // This library never writes the original's form, so a legacy lock with
+    // the caller's PID was left by an earlier process (a container restart).
+    return Dead(Reason::kOwnPidEarlierProcess);
+  }
+
+  if (probe.stat_errno == ENOENT || probe.stat_errno == ESRCH) {
+    // No /proc entry. kill(2) tells "gone" from "hidden" (hidepid).
+    if (probe.kill_errno == ESRCH) return Dead(Reason::kNoSuchProcess);
+    return Unknown(Errc::kHolderHidden);
+  }
+  if (probe.stat_errno != 0 || probe.stat_truncated) {
+    return Unknown(Errc::kHolderUnverifiable);
+  }
+  Stat stat;
+  if (ParseStat(probe.stat, &stat) != ParseError::kOk ||
+      stat.pid != target.pid) {
+    return Unknown(Errc::kHolderUnverifiable);
+  }
+  if (stat.state == 'Z' || stat.state == 'X') return Dead(Reason::kZombie);
+
+  if (record) {
+    if (stat.start_time != target.start_time) return Dead(Reason::kPidReused);
+  } else {
+    // The original records no start time. A process that started after the
+    // lock was made cannot have made it: the PID was reused.
+    if (self.ticks_per_second <= 0) return Unknown(Errc::kHolderUnverifiable);
+    // 128-bit: a start time from a fuzzer must not overflow.
+    __int128 start_ns =
+        static_cast<__int128>(self.boot_wall_ns) +
+        static_cast<__int128>(stat.start_time) * 1000000000 /
+            self.ticks_per_second;
+    if (start_ns > lock_mtime_ns + kClockSlackNs) {
+      return Dead(Reason::kStartedAfterLock);
+    }
+  }
+
+  if (identity == Identity::kCmdline) {
+    if (probe.cmdline_errno != 0) return Unknown(Errc::kHolderUnverifiable);
+    // Only two complete, non-empty command lines that differ prove another
+    // app; anything less keeps the holder (conservative).
+    if (!probe.cmdline_truncated && !probe.cmdline.empty() &&
+        !self.cmdline.empty() && probe.cmdline != self.cmdline) {
+      return Dead(Reason::kOtherCommandLine);
+    }
+  }
+  return Alive(Reason::kAlive);
+}
+
+}  // namespace internal
+}  // namespace pidlock

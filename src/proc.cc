@@ -1,0 +1,159 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+
+#include "src/proc.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "src/parse.h"
+
+namespace pidlock {
+namespace internal {
+namespace {
+
+int64_t ClockNs(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Reads /proc/self; nullptr on failure (see GetSelf).
+const SelfRecord* ReadSelf(Errc* error) {
+  *error = Errc::kProcUnavailable;
+  auto record = std::make_unique<SelfRecord>();  // kept: see GetSelf
+  Self& self = record->self;
+  self.pid = getpid();
+
+  char link[32];
+  ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+  if (n <= 0) return nullptr;
+  pid_t proc_pid = 0;
+  if (ParsePid(std::string_view(link, static_cast<size_t>(n)), &proc_pid) !=
+          ParseError::kOk ||
+      proc_pid != self.pid) {
+    *error = Errc::kProcOtherNamespace;
+    return nullptr;
+  }
+
+  std::string text;
+  bool truncated = false;
+  Stat stat;
+  if (ReadCapped("/proc/self/stat", kStatCap, &text, &truncated) != 0 ||
+      truncated || ParseStat(text, &stat) != ParseError::kOk ||
+      stat.pid != self.pid) {
+    return nullptr;
+  }
+  self.start_time = stat.start_time;
+
+  struct stat ns;
+  if (::stat("/proc/self/ns/pid", &ns) != 0) return nullptr;
+  self.pid_ns = ns.st_ino;
+
+  if (ReadCapped("/proc/sys/kernel/random/boot_id", 64, &text, &truncated) !=
+          0 ||
+      ParseBootId(text, &self.boot8) != ParseError::kOk) {
+    return nullptr;
+  }
+
+  struct utsname uts;
+  if (uname(&uts) != 0) return nullptr;
+  self.host = uts.nodename;
+  if (self.host.empty()) self.host = "(none)";
+
+  if (ReadCapped("/proc/self/cmdline", kCmdlineCap, &self.cmdline,
+                 &truncated) != 0) {
+    return nullptr;
+  }
+  self.boot_wall_ns = ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_BOOTTIME);
+  self.ticks_per_second = sysconf(_SC_CLK_TCK);
+
+  LockTarget target;
+  target.kind = LockTarget::Kind::kRecord;
+  target.pid = self.pid;
+  target.boot8 = self.boot8;
+  target.pid_ns = self.pid_ns;
+  target.start_time = self.start_time;
+  target.host = self.host;
+  record->target = FormatLockTarget(target);
+  *error = Errc::kOk;
+  return record.release();
+}
+
+}  // namespace
+
+int ReadCapped(const char* path, size_t cap, std::string* text,
+               bool* truncated) {
+  text->clear();
+  *truncated = false;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return errno;
+  // One byte more than the cap tells a file of exactly `cap` bytes from a
+  // longer one.
+  text->resize(cap + 1);
+  size_t size = 0;
+  int error = 0;
+  while (size < cap + 1) {
+    ssize_t n = read(fd, &(*text)[size], cap + 1 - size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = errno;
+      break;
+    }
+    if (n == 0) break;
+    size += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (error != 0) {
+    text->clear();
+    return error;
+  }
+  *truncated = size > cap;
+  text->resize(size > cap ? cap : size);
+  return 0;
+}
+
+void ProbeProcess(pid_t pid, Need need, Probe* probe) {
+  if (need == Need::kNothing) return;
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
+  probe->stat_errno =
+      ReadCapped(path, kStatCap, &probe->stat, &probe->stat_truncated);
+  if (probe->stat_errno != 0) {
+    probe->kill_errno = kill(pid, 0) == 0 ? 0 : errno;
+    return;
+  }
+  if (need == Need::kCmdline) {
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", static_cast<int>(pid));
+    probe->cmdline_errno = ReadCapped(path, kCmdlineCap, &probe->cmdline,
+                                      &probe->cmdline_truncated);
+  }
+}
+
+const SelfRecord* GetSelf(Errc* error) {
+  // One record per process, swapped in without a lock so that a fork child
+  // (which re-reads it: its PID and start time differ) cannot deadlock. The
+  // record a fork child replaces is leaked: threads may still read it.
+  static std::atomic<const SelfRecord*> cached{nullptr};
+  const SelfRecord* record = cached.load(std::memory_order_acquire);
+  if (record != nullptr && record->self.pid == getpid()) {
+    *error = Errc::kOk;
+    return record;
+  }
+  const SelfRecord* fresh = ReadSelf(error);
+  if (fresh == nullptr) return nullptr;
+  cached.store(fresh, std::memory_order_release);
+  return fresh;
+}
+
+}  // namespace internal
+}  // namespace pidlock

@@ -1,0 +1,51 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+//
+// Reading /proc: size-capped reads of whole files, and the caller's own
+// identity (cached for the life of the process, re-read after fork).
+
+#ifndef PIDLOCK_SRC_PROC_H_
+#define PIDLOCK_SRC_PROC_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+
+#include "src/liveness.h"
+#include "src/pidlock.h"
+
+namespace pidlock {
+namespace internal {
+
+// Cap of /proc/<pid>/stat reads. A stat line is a few hundred bytes; a
+// command name is at most 64.
+inline constexpr size_t kStatCap = 4096;
+// Cap of /proc/<pid>/cmdline reads. Longer command lines compare as equal
+// when their first kCmdlineCap bytes do (see Judge).
+inline constexpr size_t kCmdlineCap = 64 * 1024;
+
+// Reads at most `cap` bytes of `path` into *text. Returns 0 or the errno of
+// open/read. *truncated is set when the file has more than `cap` bytes.
+int ReadCapped(const char* path, size_t cap, std::string* text,
+               bool* truncated);
+
+// Reads what Judge needs about `pid` from /proc and kill(2).
+void ProbeProcess(pid_t pid, Need need, Probe* probe);
+
+// The caller's identity and the lock target it writes.
+struct SelfRecord {
+  Self self;
+  std::string target;  // FormatLockTarget of `self`
+};
+
+// Returns the caller's identity, read from /proc/self once per process (and
+// again in a fork child); the pointer stays valid for the life of the
+// process. Returns nullptr and sets *error on failure: kProcUnavailable (no
+// /proc, unreadable or unparsable) or kProcOtherNamespace
+// (readlink("/proc/self") != getpid()).
+const SelfRecord* GetSelf(Errc* error);
+
+}  // namespace internal
+}  // namespace pidlock
+
+#endif  // PIDLOCK_SRC_PROC_H_

@@ -1,0 +1,123 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+//
+// Acquire with a timeout: TryAcquire, and while a live instance holds the
+// lock, sleep until either of two kernel events, never on a timer alone:
+//  - inotify on the key directory reports the lock removed (IN_DELETE,
+//    IN_MOVED_FROM): the holder released;
+//  - a pidfd of the holder becomes readable: the holder exited without
+//    releasing (SIGKILL, crash).
+// Where pidfd_open(2) is missing (Linux < 5.3) or inotify cannot watch (NFS,
+// out of watches), liveness is re-checked every kFallbackPoll.
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+
+#include "src/pidlock.h"
+
+namespace pidlock {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kFallbackPoll(10);
+
+int PidfdOpen(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+class Fd {
+ public:
+  Fd() = default;
+  ~Fd() { Reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  void Reset(int fd = -1) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+bool SameHolder(const Holder& a, const Holder& b) {
+  return a.pid == b.pid && a.target == b.target;
+}
+
+}  // namespace
+
+AcquireResult Acquire(const std::string& dir, const std::string& key,
+                      std::chrono::milliseconds timeout,
+                      const Options& options) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  Fd inotify;      // watches <dir>/<key>
+  Fd pidfd;        // refers to `watched`
+  Holder watched;  // the holder `pidfd` was opened for
+  bool fallback = false;
+  for (;;) {
+    AcquireResult result = TryAcquire(dir, key, options);
+    if (result.outcome != Outcome::kHeld) return result;
+    // Waiting for ourselves would wait for the timeout: refuse at once.
+    if (result.holder.reason == Reason::kThisProcess) return result;
+    Clock::time_point now = Clock::now();
+    if (now >= deadline) return result;
+
+    // Set up the watches, then try again before sleeping: a release between
+    // the try above and the watch would otherwise be missed.
+    bool armed = false;
+    if (inotify.get() < 0 && !fallback) {
+      inotify.Reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+      const std::string key_path = dir + "/" + key;
+      if (inotify.get() < 0 ||
+          inotify_add_watch(inotify.get(), key_path.c_str(),
+                            IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR |
+                                IN_DONT_FOLLOW) < 0) {
+        inotify.Reset();
+        fallback = true;
+      }
+      armed = true;
+    }
+    if (!SameHolder(watched, result.holder)) {
+      // The pidfd is opened after the holder was judged alive; the retry
+      // that follows judges it again, so a pidfd of a process that reused
+      // the PID in between only causes one early wake-up.
+      pidfd.Reset(PidfdOpen(result.holder.pid));
+      watched = result.holder;
+      if (pidfd.get() < 0) fallback = true;
+      armed = true;
+    }
+    if (armed) continue;
+
+    std::chrono::milliseconds wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+        std::chrono::milliseconds(1);
+    if (fallback && wait > kFallbackPoll) wait = kFallbackPoll;
+    struct pollfd fds[2] = {{inotify.get(), POLLIN, 0},
+                            {pidfd.get(), POLLIN, 0}};
+    int n = poll(fds, 2, static_cast<int>(wait.count()));
+    if (n < 0 && errno != EINTR) {
+      result.outcome = Outcome::kError;
+      result.error.code = std::error_code(errno, std::system_category());
+      result.error.path = dir + "/" + key;
+      return result;
+    }
+    if (n > 0 && (fds[0].revents & POLLIN) != 0) {
+      char events[4096];
+      while (read(inotify.get(), events, sizeof(events)) > 0) {
+      }
+    }
+  }
+}
+
+}  // namespace pidlock
