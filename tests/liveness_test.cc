@@ -1,0 +1,201 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+//
+// The liveness decision, row by row of spec/state_machine.md "Liveness
+// decisions": fake probes only, since each row is one combination of what
+// /proc and kill(2) say.
+
+#include "src/liveness.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <string>
+
+namespace pidlock {
+namespace internal {
+namespace {
+
+constexpr int64_t kSecond = 1000000000;
+
+Self MakeSelf() {
+  Self self;
+  self.pid = 100;
+  self.start_time = 5000;
+  self.pid_ns = 4026531836;
+  self.boot8 = "0123abcd";
+  self.host = "here";
+  self.cmdline = std::string("app\0--flag\0", 11);
+  self.boot_wall_ns = 1000 * kSecond;
+  self.ticks_per_second = 100;
+  return self;
+}
+
+LockTarget Record(pid_t pid, uint64_t start_time) {
+  LockTarget t;
+  t.kind = LockTarget::Kind::kRecord;
+  t.pid = pid;
+  t.start_time = start_time;
+  t.pid_ns = 4026531836;
+  t.boot8 = "0123abcd";
+  t.host = "here";
+  return t;
+}
+
+LockTarget Legacy(pid_t pid) {
+  LockTarget t;
+  t.kind = LockTarget::Kind::kLegacy;
+  t.pid = pid;
+  return t;
+}
+
+std::string StatText(pid_t pid, char state, uint64_t start_time) {
+  return std::to_string(pid) + " (app) " + state +
+         " 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 " +
+         std::to_string(start_time) + " 0 0\n";
+}
+
+Probe Running(pid_t pid, uint64_t start_time, char state = 'S') {
+  Probe p;
+  p.stat = StatText(pid, state, start_time);
+  p.cmdline = std::string("app\0--flag\0", 11);
+  return p;
+}
+
+Probe Missing(int kill_errno) {
+  Probe p;
+  p.stat_errno = ENOENT;
+  p.kill_errno = kill_errno;
+  return p;
+}
+
+struct Row {
+  const char* name;
+  LockTarget target;
+  Probe probe;
+  Identity identity;
+  int64_t lock_mtime_ns;
+  Verdict verdict;
+  Reason reason;
+  Errc error;
+};
+
+TEST(JudgeTest, SpecTable) {
+  const Self self = MakeSelf();
+  LockTarget other_host = Record(200, 7000);
+  other_host.host = "there";
+  LockTarget other_boot = Record(200, 7000);
+  other_boot.boot8 = "ffffffff";
+  LockTarget other_ns = Record(200, 7000);
+  other_ns.pid_ns = 4026532000;
+  Probe unreadable;
+  unreadable.stat_errno = EACCES;
+  Probe garbage;
+  garbage.stat = "nonsense";
+  Probe truncated = Running(200, 7000);
+  truncated.stat_truncated = true;
+  Probe other_args = Running(200, 7000);
+  other_args.cmdline = std::string("app\0--other\0", 12);
+  Probe old_other_args = Running(200, 5000);
+  old_other_args.cmdline = other_args.cmdline;
+  Probe cut_args = other_args;
+  cut_args.cmdline_truncated = true;
+  // Legacy lock made at wall time 1000 s + 60 s; 100 ticks per second.
+  const int64_t made = 1060 * kSecond;
+
+  const Row kRows[] = {
+      {"alive", Record(200, 7000), Running(200, 7000), Identity::kKey, 0,
+       Verdict::kAlive, Reason::kAlive, Errc::kOk},
+      {"this process", Record(100, 5000), {}, Identity::kKey, 0,
+       Verdict::kAlive, Reason::kThisProcess, Errc::kOk},
+      {"own pid, earlier process", Record(100, 4000), {}, Identity::kKey, 0,
+       Verdict::kDead, Reason::kOwnPidEarlierProcess, Errc::kOk},
+      {"own pid, original's lock", Legacy(100), {}, Identity::kKey, made,
+       Verdict::kDead, Reason::kOwnPidEarlierProcess, Errc::kOk},
+      {"gone", Record(200, 7000), Missing(ESRCH), Identity::kKey, 0,
+       Verdict::kDead, Reason::kNoSuchProcess, Errc::kOk},
+      {"hidden by hidepid", Record(200, 7000), Missing(EPERM), Identity::kKey,
+       0, Verdict::kUnknown, Reason::kUnknown, Errc::kHolderHidden},
+      {"no /proc entry but kill works", Record(200, 7000), Missing(0),
+       Identity::kKey, 0, Verdict::kUnknown, Reason::kUnknown,
+       Errc::kHolderHidden},
+      {"stat unreadable", Record(200, 7000), unreadable, Identity::kKey, 0,
+       Verdict::kUnknown, Reason::kUnknown, Errc::kHolderUnverifiable},
+      {"stat garbage", Record(200, 7000), garbage, Identity::kKey, 0,
+       Verdict::kUnknown, Reason::kUnknown, Errc::kHolderUnverifiable},
+      {"stat truncated", Record(200, 7000), truncated, Identity::kKey, 0,
+       Verdict::kUnknown, Reason::kUnknown, Errc::kHolderUnverifiable},
+      {"stat of another pid", Record(200, 7000), Running(201, 7000),
+       Identity::kKey, 0, Verdict::kUnknown, Reason::kUnknown,
+       Errc::kHolderUnverifiable},
+      {"zombie", Record(200, 7000), Running(200, 7000, 'Z'), Identity::kKey, 0,
+       Verdict::kDead, Reason::kZombie, Errc::kOk},
+      {"dead (X)", Record(200, 7000), Running(200, 7000, 'X'), Identity::kKey,
+       0, Verdict::kDead, Reason::kZombie, Errc::kOk},
+      {"pid reused", Record(200, 7000), Running(200, 7001), Identity::kKey, 0,
+       Verdict::kDead, Reason::kPidReused, Errc::kOk},
+      {"previous boot", other_boot, Running(200, 7000), Identity::kKey, 0,
+       Verdict::kDead, Reason::kPreviousBoot, Errc::kOk},
+      {"other host", other_host, Missing(ESRCH), Identity::kKey, 0,
+       Verdict::kUnknown, Reason::kUnknown, Errc::kHolderOtherHost},
+      {"other pid namespace", other_ns, Missing(ESRCH), Identity::kKey, 0,
+       Verdict::kUnknown, Reason::kUnknown, Errc::kHolderOtherNamespace},
+      {"other args, key identity", Record(200, 7000), other_args,
+       Identity::kKey, 0, Verdict::kAlive, Reason::kAlive, Errc::kOk},
+      {"other args, cmdline identity", Record(200, 7000), other_args,
+       Identity::kCmdline, 0, Verdict::kDead, Reason::kOtherCommandLine,
+       Errc::kOk},
+      {"truncated args, cmdline identity", Record(200, 7000), cut_args,
+       Identity::kCmdline, 0, Verdict::kAlive, Reason::kAlive, Errc::kOk},
+      {"same args, cmdline identity", Record(200, 7000), Running(200, 7000),
+       Identity::kCmdline, 0, Verdict::kAlive, Reason::kAlive, Errc::kOk},
+      // The original's locks: started 50 s after boot (5000 ticks), lock
+      // made 60 s after boot: may be the holder.
+      {"original's lock, older process", Legacy(200), Running(200, 5000),
+       Identity::kKey, made, Verdict::kAlive, Reason::kAlive, Errc::kOk},
+      {"original's lock, process newer than lock", Legacy(200),
+       Running(200, 6200), Identity::kKey, made, Verdict::kDead,
+       Reason::kStartedAfterLock, Errc::kOk},
+      {"original's lock, within clock slack", Legacy(200), Running(200, 6050),
+       Identity::kKey, made, Verdict::kAlive, Reason::kAlive, Errc::kOk},
+      {"original's lock, gone", Legacy(200), Missing(ESRCH), Identity::kKey,
+       made, Verdict::kDead, Reason::kNoSuchProcess, Errc::kOk},
+      {"original's lock, other args, cmdline identity", Legacy(200),
+       old_other_args, Identity::kCmdline, made, Verdict::kDead,
+       Reason::kOtherCommandLine, Errc::kOk},
+      {"original's lock, same args, cmdline identity", Legacy(200),
+       Running(200, 5000), Identity::kCmdline, made, Verdict::kAlive,
+       Reason::kAlive, Errc::kOk},
+  };
+  for (const Row& row : kRows) {
+    Judgement j = Judge(row.target, self, row.probe, row.identity,
+                        row.lock_mtime_ns);
+    EXPECT_EQ(j.verdict, row.verdict) << row.name;
+    EXPECT_EQ(j.reason, row.reason) << row.name;
+    EXPECT_EQ(j.error, row.error) << row.name;
+  }
+}
+
+TEST(JudgeTest, NothingUnreadIsJudgedDead) {
+  // A default Probe says "read, empty": it must never make a holder dead.
+  const Self self = MakeSelf();
+  for (Identity identity : {Identity::kKey, Identity::kCmdline}) {
+    Judgement j = Judge(Record(200, 7000), self, Probe(), identity, 0);
+    EXPECT_EQ(j.verdict, Verdict::kUnknown);
+  }
+}
+
+TEST(NeedForTest, ReadsNoMoreThanNeeded) {
+  const Self self = MakeSelf();
+  EXPECT_EQ(NeedFor(Record(100, 4000), self, Identity::kKey), Need::kNothing);
+  EXPECT_EQ(NeedFor(Legacy(100), self, Identity::kKey), Need::kNothing);
+  EXPECT_EQ(NeedFor(Record(200, 7000), self, Identity::kKey), Need::kStat);
+  EXPECT_EQ(NeedFor(Record(200, 7000), self, Identity::kCmdline),
+            Need::kCmdline);
+  LockTarget other_host = Record(200, 7000);
+  other_host.host = "there";
+  EXPECT_EQ(NeedFor(other_host, self, Identity::kKey), Need::kNothing);
+}
+
+}  // namespace
+}  // namespace internal
+}  // namespace pidlock
