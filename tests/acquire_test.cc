@@ -1,0 +1,591 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+//
+// The library against the real filesystem and real processes (fork, exec,
+// SIGKILL, zombies). Test names say which spec state or rule they pin down.
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "src/parse.h"
+#include "src/pidlock.h"
+#include "src/proc.h"
+#include "tests/test_util.h"
+
+namespace pidlock {
+namespace {
+
+using testing::Child;
+using testing::MakeLock;
+using testing::ReadLock;
+using testing::StartTimeOf;
+using testing::TempDir;
+
+constexpr char kKey[] = "app";
+
+// The record this process would write, with fields changed by `edit`.
+template <typename Edit>
+std::string RecordLike(pid_t pid, uint64_t start_time, Edit edit) {
+  Errc error;
+  const internal::SelfRecord* self = internal::GetSelf(&error);
+  EXPECT_NE(self, nullptr);
+  internal::LockTarget t;
+  t.kind = internal::LockTarget::Kind::kRecord;
+  t.pid = pid;
+  t.start_time = start_time;
+  t.boot8 = self->self.boot8;
+  t.pid_ns = self->self.pid_ns;
+  t.host = self->self.host;
+  edit(t);
+  return internal::FormatLockTarget(t);
+}
+std::string RecordOf(pid_t pid, uint64_t start_time) {
+  return RecordLike(pid, start_time, [](internal::LockTarget&) {});
+}
+
+// A child that holds the lock until killed.
+std::unique_ptr<Child> Holder(const std::string& dir) {
+  auto child = std::make_unique<Child>([dir](Child& self) {
+    AcquireResult r = TryAcquire(dir, kKey);
+    if (r.outcome != Outcome::kAcquired) return 1;
+    self.Ready();
+    pause();
+    return 0;
+  });
+  EXPECT_TRUE(child->WaitReady());
+  return child;
+}
+
+// A process with other arguments than this test's: `sleep 1000`.
+std::unique_ptr<Child> Sleeper() {
+  auto child = std::make_unique<Child>([](Child& self) {
+    self.Ready();
+    execlp("sleep", "sleep", "1000", nullptr);
+    return 127;
+  });
+  EXPECT_TRUE(child->WaitReady());
+  // Wait for the exec to replace the command line.
+  for (int i = 0; i < 1000; ++i) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/comm", child->pid());
+    char comm[32] = {};
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+    if (fd >= 0) close(fd);
+    if (n > 0 && std::string(comm).rfind("sleep", 0) == 0) break;
+    usleep(1000);
+  }
+  return child;
+}
+
+TEST(TryAcquireTest, FreeLockGivesOkAndARecordEndingInThePid) {
+  TempDir dir;
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_TRUE(r.lock.held());
+  EXPECT_FALSE(r.lock.took_over());
+  EXPECT_EQ(r.lock.path(), dir.path() + "/app/lock");
+  const std::string target = ReadLock(dir.path(), kKey);
+  EXPECT_EQ(target, r.lock.target());
+  EXPECT_EQ(target.rfind("v1:", 0), 0u) << target;
+  // The original reads the holder as the target's last component.
+  EXPECT_EQ(target.substr(target.rfind('/') + 1), std::to_string(getpid()));
+  struct stat st;
+  ASSERT_EQ(stat((dir.path() + "/app").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+
+  EXPECT_FALSE(r.lock.Release());
+  EXPECT_EQ(ReadLock(dir.path(), kKey), "");
+  EXPECT_EQ(r.lock.Release(), Errc::kNotHeld);
+}
+
+TEST(TryAcquireTest, LiveHolderGivesConfirmedToNotStart) {
+  TempDir dir;
+  auto holder = Holder(dir.path());
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kHeld);
+  EXPECT_FALSE(r.lock.held());
+  EXPECT_EQ(r.holder.pid, holder->pid());
+  EXPECT_EQ(r.holder.reason, Reason::kAlive);
+  EXPECT_EQ(r.holder.start_time, StartTimeOf(holder->pid()));
+  EXPECT_FALSE(r.holder.command_line.empty());
+  EXPECT_FALSE(r.holder.legacy);
+}
+
+TEST(TryAcquireTest, SigkilledHolderIsTakenOver) {
+  TempDir dir;
+  auto holder = Holder(dir.path());
+  const pid_t dead = holder->pid();
+  holder->Kill();
+  holder->Wait();
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_TRUE(r.lock.took_over());  // OK_STALE_LOCK_REMOVED
+  EXPECT_EQ(r.holder.pid, dead);
+  EXPECT_EQ(r.holder.reason, Reason::kNoSuchProcess);
+}
+
+TEST(TryAcquireTest, ZombieHolderIsDead) {
+  TempDir dir;
+  Child holder([&](Child& self) {
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    if (r.outcome != Outcome::kAcquired) return 1;
+    self.Ready();
+    _exit(0);  // no release: a zombie until reaped
+  });
+  ASSERT_TRUE(holder.WaitReady());
+  siginfo_t info;
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(holder.pid()), &info,
+                   WEXITED | WNOWAIT),
+            0);  // exited, not reaped
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kZombie);
+}
+
+TEST(TryAcquireTest, SecondAcquireInOneProcessIsHeldByThisProcess) {
+  TempDir dir;
+  AcquireResult first = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(first.outcome, Outcome::kAcquired);
+  AcquireResult second = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(second.outcome, Outcome::kHeld);
+  EXPECT_EQ(second.holder.pid, getpid());
+  EXPECT_EQ(second.holder.reason, Reason::kThisProcess);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), first.lock.target());
+}
+
+// The original refuses forever when the lock names its own PID (a container
+// whose app is always PID 1): this library knows it is an earlier process.
+TEST(SeedFailureTest, OwnPidInOriginalsLockIsStale) {
+  TempDir dir;
+  MakeLock(dir.path(), kKey, "/tmp/app/" + std::to_string(getpid()));
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kOwnPidEarlierProcess);
+}
+
+TEST(SeedFailureTest, OwnPidWithEarlierStartTimeIsStale) {
+  TempDir dir;
+  MakeLock(dir.path(), kKey, RecordOf(getpid(), StartTimeOf(getpid()) - 1));
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kOwnPidEarlierProcess);
+}
+
+// The original takes the lock of a live holder started with other
+// arguments. By default the key alone names the app.
+TEST(SeedFailureTest, LiveHolderWithOtherArgumentsKeepsTheLock) {
+  TempDir dir;
+  auto sleeper = Sleeper();
+  const std::string target =
+      RecordOf(sleeper->pid(), StartTimeOf(sleeper->pid()));
+  MakeLock(dir.path(), kKey, target);
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
+  EXPECT_EQ(r.holder.pid, sleeper->pid());
+  EXPECT_EQ(r.holder.command_line, "sleep 1000");
+  EXPECT_EQ(ReadLock(dir.path(), kKey), target);
+}
+
+TEST(IdentityTest, CmdlineIdentityReproducesTheOriginalsRule) {
+  TempDir dir;
+  auto sleeper = Sleeper();
+  MakeLock(dir.path(), kKey,
+           RecordOf(sleeper->pid(), StartTimeOf(sleeper->pid())));
+  Options options;
+  options.identity = Identity::kCmdline;
+  AcquireResult r = TryAcquire(dir.path(), kKey, options);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kOtherCommandLine);
+}
+
+TEST(TryAcquireTest, ReusedPidWithOtherStartTimeIsStale) {
+  TempDir dir;
+  auto sleeper = Sleeper();
+  MakeLock(dir.path(), kKey,
+           RecordOf(sleeper->pid(), StartTimeOf(sleeper->pid()) + 1));
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kPidReused);
+}
+
+TEST(TryAcquireTest, OriginalsLockOfALiveOlderProcessIsHeld) {
+  TempDir dir;
+  auto sleeper = Sleeper();
+  sleep(1);  // the lock is made after the process started (1 s clock slack)
+  usleep(200000);
+  MakeLock(dir.path(), kKey, "/tmp/app/" + std::to_string(sleeper->pid()));
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
+  EXPECT_TRUE(r.holder.legacy);
+}
+
+TEST(TryAcquireTest, OriginalsLockOlderThanTheProcessIsStale) {
+  TempDir dir;
+  Child dummy([](Child&) { return 0; });
+  const pid_t gone = dummy.pid();
+  dummy.Wait();
+  MakeLock(dir.path(), kKey, "/tmp/app/" + std::to_string(gone));
+  // Set the lock's mtime 10 minutes back: a process started since then
+  // cannot have made it.
+  struct timespec times[2];
+  clock_gettime(CLOCK_REALTIME, &times[0]);
+  times[0].tv_sec -= 600;
+  times[1] = times[0];
+  ASSERT_EQ(utimensat(AT_FDCWD, (dir.path() + "/app/lock").c_str(), times,
+                      AT_SYMLINK_NOFOLLOW),
+            0);
+  auto sleeper = Sleeper();
+  MakeLock(dir.path(), kKey, "/tmp/app/" + std::to_string(sleeper->pid()));
+  ASSERT_EQ(utimensat(AT_FDCWD, (dir.path() + "/app/lock").c_str(), times,
+                      AT_SYMLINK_NOFOLLOW),
+            0);
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kStartedAfterLock);
+}
+
+TEST(TryAcquireTest, PreviousBootIsStale) {
+  TempDir dir;
+  MakeLock(dir.path(), kKey,
+           RecordLike(1, StartTimeOf(1),
+                      [](internal::LockTarget& t) { t.boot8 = "00000000"; }));
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kPreviousBoot);
+}
+
+// Each refusal: the documented error, the path, the state, and the lock
+// left exactly as it was.
+struct Refusal {
+  const char* name;
+  std::string target;
+  Errc error;
+  State state;
+};
+
+TEST(RefusalTest, DoubtNeverLeadsToTakeover) {
+  const Refusal kRefusals[] = {
+      {"other host",
+       RecordLike(999999, 1, [](internal::LockTarget& t) { t.host = "elsewhere"; }),
+       Errc::kHolderOtherHost, State::PROBING_HOLDER},
+      {"other PID namespace",
+       RecordLike(999999, 1, [](internal::LockTarget& t) { t.pid_ns = 1; }),
+       Errc::kHolderOtherNamespace, State::PROBING_HOLDER},
+      {"garbage", "garbage", Errc::kLockTargetInvalid, State::PROBING_HOLDER},
+      {"ends in /", "/tmp/app/", Errc::kLockTargetInvalid,
+       State::PROBING_HOLDER},
+      {"leading zeros", "/tmp/app/0042", Errc::kLockTargetInvalid,
+       State::PROBING_HOLDER},
+      {"pid overflow", "/tmp/app/99999999999", Errc::kLockTargetInvalid,
+       State::PROBING_HOLDER},
+  };
+  for (const Refusal& refusal : kRefusals) {
+    TempDir dir;
+    MakeLock(dir.path(), kKey, refusal.target);
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    ASSERT_EQ(r.outcome, Outcome::kError) << refusal.name;
+    EXPECT_EQ(r.error.code, refusal.error) << refusal.name;
+    EXPECT_EQ(r.error.state, refusal.state) << refusal.name;
+    EXPECT_EQ(r.error.path, dir.path() + "/app/lock") << refusal.name;
+    EXPECT_NE(r.error.Message().find(dir.path() + "/app/lock"),
+              std::string::npos)
+        << r.error.Message();
+    EXPECT_EQ(ReadLock(dir.path(), kKey), refusal.target) << refusal.name;
+    Inspection i = Inspect(dir.path(), kKey);
+    EXPECT_EQ(i.status, Status::kError) << refusal.name;
+    EXPECT_EQ(i.error.code, refusal.error) << refusal.name;
+  }
+}
+
+TEST(RefusalTest, LockThatIsNotASymlink) {
+  for (bool directory : {false, true}) {
+    TempDir dir;
+    const std::string lock = dir.path() + "/app/lock";
+    ASSERT_EQ(mkdir((dir.path() + "/app").c_str(), 0700), 0);
+    if (directory) {
+      ASSERT_EQ(mkdir(lock.c_str(), 0700), 0);
+    } else {
+      int fd = open(lock.c_str(), O_CREAT | O_WRONLY, 0600);
+      ASSERT_GE(fd, 0);
+      close(fd);
+    }
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    ASSERT_EQ(r.outcome, Outcome::kError);
+    EXPECT_EQ(r.error.code, Errc::kLockNotSymlink);
+    EXPECT_EQ(r.error.state, State::READING_LOCK);
+    EXPECT_EQ(r.error.path, lock);
+    struct stat st;
+    ASSERT_EQ(lstat(lock.c_str(), &st), 0);
+    EXPECT_EQ(S_ISDIR(st.st_mode), directory);
+  }
+}
+
+TEST(RefusalTest, UnsafeKeyDirectory) {
+  TempDir dir;
+  const std::string key_dir = dir.path() + "/app";
+  // A symlink in place of the key directory (a hostile user in /tmp).
+  ASSERT_EQ(mkdir((dir.path() + "/elsewhere").c_str(), 0700), 0);
+  ASSERT_EQ(symlink("elsewhere", key_dir.c_str()), 0);
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kError);
+  EXPECT_EQ(r.error.code, Errc::kKeyDirectoryNotDirectory);
+  EXPECT_EQ(r.error.state, State::OPENING_KEY_DIRECTORY);
+  EXPECT_EQ(r.error.path, key_dir);
+  ASSERT_EQ(unlink(key_dir.c_str()), 0);
+
+  ASSERT_EQ(mkdir(key_dir.c_str(), 0700), 0);
+  ASSERT_EQ(chmod(key_dir.c_str(), 0777), 0);
+  r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kError);
+  EXPECT_EQ(r.error.code, Errc::kKeyDirectoryUnsafeMode);
+
+  ASSERT_EQ(chmod(key_dir.c_str(), 0700), 0);
+  if (geteuid() == 0) {
+    ASSERT_EQ(chown(key_dir.c_str(), 65534, 65534), 0);
+    r = TryAcquire(dir.path(), kKey);
+    ASSERT_EQ(r.outcome, Outcome::kError);
+    EXPECT_EQ(r.error.code, Errc::kKeyDirectoryWrongOwner);
+  } else {
+    GTEST_SKIP() << "wrong-owner case needs root to chown";
+  }
+}
+
+TEST(RefusalTest, InvalidKeysAndMissingDirectory) {
+  TempDir dir;
+  for (const char* key : {"", ".", "..", "a/b"}) {
+    AcquireResult r = TryAcquire(dir.path(), key);
+    ASSERT_EQ(r.outcome, Outcome::kError) << key;
+    EXPECT_EQ(r.error.code, Errc::kInvalidKey) << key;
+  }
+  AcquireResult r = TryAcquire(dir.path() + "/missing", kKey);
+  ASSERT_EQ(r.outcome, Outcome::kError);
+  EXPECT_EQ(r.error.code, std::errc::no_such_file_or_directory);
+  EXPECT_EQ(r.error.path, dir.path() + "/missing/app");
+}
+
+TEST(ReleaseTest, NeverRemovesAnothersLock) {
+  TempDir dir;
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired);
+  // Someone removes our lock by hand and another holder takes it.
+  const std::string other = "/tmp/app/1";
+  MakeLock(dir.path(), kKey, other);
+  EXPECT_EQ(r.lock.Release(), Errc::kLockLost);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), other);
+}
+
+TEST(ReleaseTest, SameTargetButAnotherInodeIsNotOurs) {
+  TempDir dir;
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired);
+  const std::string target = r.lock.target();
+  // Recreated with the same text: another symlink (inode) than ours.
+  const std::string lock = dir.path() + "/app/lock";
+  ASSERT_EQ(symlink(target.c_str(), (lock + ".new").c_str()), 0);
+  ASSERT_EQ(rename((lock + ".new").c_str(), lock.c_str()), 0);
+  EXPECT_EQ(r.lock.Release(), Errc::kLockLost);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), target);
+}
+
+TEST(ForkTest, ChildNeverReleasesItsParentsLock) {
+  TempDir dir;
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired);
+  Child child([&](Child&) {
+    // The child sees its parent as the live holder...
+    AcquireResult again = TryAcquire(dir.path(), kKey);
+    if (again.outcome != Outcome::kHeld || again.holder.pid != getppid()) {
+      return 1;
+    }
+    // ...and its copy of the Lock releases nothing.
+    if (r.lock.Release() != Errc::kNotOwner) return 2;
+    return 0;  // exit() runs no destructor of `r`: it is on the parent's stack
+  });
+  int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), r.lock.target());
+  EXPECT_FALSE(r.lock.Release());
+}
+
+TEST(ForkTest, ChildDestroyingItsCopyReleasesNothing) {
+  TempDir dir;
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired);
+  Child child([&](Child&) {
+    Lock moved = std::move(r.lock);  // destroyed at the end of this scope
+    return 0;
+  });
+  EXPECT_EQ(child.Wait(), 0);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), r.lock.target());
+}
+
+TEST(ExecTest, LockStaysHeldAcrossExec) {
+  TempDir dir;
+  Child holder([&](Child& self) {
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    if (r.outcome != Outcome::kAcquired) return 1;
+    self.Ready();
+    execlp("sleep", "sleep", "1000", nullptr);
+    return 127;
+  });
+  ASSERT_TRUE(holder.WaitReady());
+  usleep(50000);
+  Inspection i = Inspect(dir.path(), kKey);
+  ASSERT_EQ(i.status, Status::kHeld) << i.error.Message();
+  EXPECT_EQ(i.holder.pid, holder.pid());
+  holder.Kill();
+  holder.Wait();
+  EXPECT_EQ(Inspect(dir.path(), kKey).status, Status::kStale);
+}
+
+TEST(InspectTest, FreeHeldStale) {
+  TempDir dir;
+  EXPECT_EQ(Inspect(dir.path(), kKey).status, Status::kFree);  // no key dir
+  {
+    auto holder = Holder(dir.path());
+    Inspection i = Inspect(dir.path(), kKey);
+    ASSERT_EQ(i.status, Status::kHeld);
+    EXPECT_EQ(i.holder.pid, holder->pid());
+    holder->Kill();
+    holder->Wait();
+    i = Inspect(dir.path(), kKey);
+    ASSERT_EQ(i.status, Status::kStale);
+    EXPECT_EQ(i.holder.reason, Reason::kNoSuchProcess);
+  }
+  ASSERT_EQ(unlink((dir.path() + "/app/lock").c_str()), 0);
+  EXPECT_EQ(Inspect(dir.path(), kKey).status, Status::kFree);  // empty dir
+}
+
+TEST(AcquireTest, WakesWhenTheHolderReleases) {
+  TempDir dir;
+  Child holder([&](Child& self) {
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    if (r.outcome != Outcome::kAcquired) return 1;
+    self.Ready();
+    usleep(200000);
+    return r.lock.Release() ? 2 : 0;
+  });
+  ASSERT_TRUE(holder.WaitReady());
+  AcquireResult r = Acquire(dir.path(), kKey, std::chrono::seconds(30));
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_FALSE(r.lock.took_over());
+  EXPECT_EQ(holder.Wait(), 0);
+}
+
+TEST(AcquireTest, WakesWhenTheHolderDies) {
+  TempDir dir;
+  Child holder([&](Child& self) {
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    if (r.outcome != Outcome::kAcquired) return 1;
+    self.Ready();
+    usleep(200000);
+    raise(SIGKILL);  // dies holding the lock
+    return 0;
+  });
+  ASSERT_TRUE(holder.WaitReady());
+  AcquireResult r = Acquire(dir.path(), kKey, std::chrono::seconds(30));
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_TRUE(r.lock.took_over());
+}
+
+TEST(AcquireTest, TimesOutWhileHeld) {
+  TempDir dir;
+  auto holder = Holder(dir.path());
+  AcquireResult r = Acquire(dir.path(), kKey, std::chrono::milliseconds(100));
+  ASSERT_EQ(r.outcome, Outcome::kHeld);
+  EXPECT_EQ(r.holder.pid, holder->pid());
+}
+
+TEST(GuardTest, TheOriginalsShape) {
+  TempDir dir;
+  int calls = 0;
+  Guard(dir.path(), kKey,
+        [&](const Error* error, const GuardData& data,
+            const std::function<void()>& cleanup) {
+          ++calls;
+          EXPECT_EQ(error, nullptr);
+          EXPECT_EQ(data.state, State::OK);
+          // Inside the callback the lock is held; a nested guard is refused.
+          Guard(dir.path(), kKey,
+                [&](const Error* inner, const GuardData& inner_data,
+                    const std::function<void()>&) {
+                  ++calls;
+                  ASSERT_NE(inner, nullptr);
+                  EXPECT_EQ(inner->code, Errc::kHeld);
+                  EXPECT_EQ(inner_data.state, State::CONFIRMED_TO_NOT_START);
+                  EXPECT_EQ(inner_data.holder.pid, getpid());
+                });
+          cleanup();
+          EXPECT_EQ(ReadLock(dir.path(), kKey), "");
+        });
+  EXPECT_EQ(calls, 2);
+}
+
+// readlink("/proc/self") != getpid(): a process in a new PID namespace that
+// still sees the old /proc must refuse rather than judge PIDs.
+TEST(NamespaceTest, ProcOfAnotherPidNamespaceIsRefused) {
+  TempDir dir;
+  Child outer([&](Child&) {
+    if (unshare(CLONE_NEWPID) != 0) return 77;  // not permitted here
+    Child inner([&](Child&) {
+      AcquireResult r = TryAcquire(dir.path(), kKey);
+      return r.outcome == Outcome::kError &&
+                     r.error.code == Errc::kProcOtherNamespace
+                 ? 0
+                 : 1;
+    });
+    int status = inner.Wait();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+  });
+  int status = outer.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "unshare(CLONE_NEWPID) denied";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// hidepid=2: another user's process has no /proc entry, but kill(2) says
+// EPERM: hidden, not dead.
+TEST(NamespaceTest, HolderHiddenByHidepidIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to mount /proc and setuid";
+  // Under /tmp: the prober runs as nobody and must reach the directory.
+  TempDir dir("/tmp");
+  auto sleeper = Sleeper();  // runs as root
+  const std::string target =
+      RecordOf(sleeper->pid(), StartTimeOf(sleeper->pid()));
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  MakeLock(dir.path(), kKey, target);
+  ASSERT_EQ(chown((dir.path() + "/app").c_str(), 65534, 65534), 0);
+  Child prober([&](Child&) {
+    if (unshare(CLONE_NEWNS) != 0) return 77;
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      return 77;
+    }
+    if (mount("proc", "/proc", "proc", 0, "hidepid=2") != 0) return 77;
+    if (setgid(65534) != 0 || setuid(65534) != 0) return 77;
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    if (r.outcome != Outcome::kError) return 4;
+    if (r.error.code != Errc::kHolderHidden) return 5;
+    return ReadLock(dir.path(), kKey) == target ? 0 : 6;
+  });
+  int status = prober.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) {
+    GTEST_SKIP() << "cannot mount /proc with hidepid=2 here";
+  }
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace pidlock
