@@ -198,16 +198,17 @@ int ExitCodeFor(const std::error_code& code) {
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
-  for (unsigned char c : s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c == '"' || c == '\\') {
       out += '\\';
-      out += static_cast<char>(c);
+      out += ch;
     } else if (c < 0x20 || c == 0x7f) {
       char escape[8];
       snprintf(escape, sizeof(escape), "\\u%04x", c);
       out += escape;
     } else {
-      out += static_cast<char>(c);  // UTF-8 passes through
+      out += ch;  // UTF-8 passes through
     }
   }
   return out + "\"";
