@@ -28,7 +28,7 @@ int64_t ClockNs(clockid_t clock) {
 }
 
 // Reads /proc/self; nullptr on failure (see GetSelf).
-const SelfRecord* ReadSelf(Errc* error) {
+SelfRecord* ReadSelf(Errc* error) {
   *error = Errc::kProcUnavailable;
   auto record = std::make_unique<SelfRecord>();  // kept: see GetSelf
   Self& self = record->self;
@@ -142,16 +142,21 @@ void ProbeProcess(pid_t pid, Need need, Probe* probe) {
 const SelfRecord* GetSelf(Errc* error) {
   // One record per process, swapped in without a lock so that a fork child
   // (which re-reads it: its PID and start time differ) cannot deadlock. The
-  // record a fork child replaces is leaked: threads may still read it.
+  // record a fork child replaces stays allocated, linked from the new one.
   static std::atomic<const SelfRecord*> cached{nullptr};
   const SelfRecord* record = cached.load(std::memory_order_acquire);
   if (record != nullptr && record->self.pid == getpid()) {
     *error = Errc::kOk;
     return record;
   }
-  const SelfRecord* fresh = ReadSelf(error);
+  SelfRecord* fresh = ReadSelf(error);
   if (fresh == nullptr) return nullptr;
-  cached.store(fresh, std::memory_order_release);
+  fresh->previous = record;
+  if (!cached.compare_exchange_strong(record, fresh,
+                                      std::memory_order_acq_rel)) {
+    delete fresh;  // another thread stored this process's record first
+    return record;
+  }
   return fresh;
 }
 

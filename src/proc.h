@@ -36,6 +36,9 @@ void ProbeProcess(pid_t pid, Need need, Probe* probe);
 struct SelfRecord {
   Self self;
   std::string target;  // FormatLockTarget of `self`
+  // The record this one replaced (the parent's, in a fork child): kept,
+  // since other threads may still read it.
+  const SelfRecord* previous = nullptr;
 };
 
 // Returns the caller's identity, read from /proc/self once per process (and
