@@ -13,6 +13,7 @@ packages=(
   libproc2-dev           # differential test of the /proc parsers
   libbsd-dev liblockfile-dev qtbase5-dev   # peers in the benchmarks
   nodejs npm             # the original npm package, in race tests and benchmarks
+  cmake pkg-config       # the CMake build and its consumer example
   strace python3 git ca-certificates
 )
 
