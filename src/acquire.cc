@@ -120,9 +120,8 @@ void ReadCommandLine(pid_t pid, Holder* holder) {
 
 // Judges the lock seen: parses its target (false and *error on garbage),
 // probes /proc as far as needed, and fills *holder.
-bool JudgeLock(const Seen& seen, const SelfRecord& self,
-               const Options& options, Judgement* judgement, Holder* holder,
-               Errc* error) {
+bool JudgeLock(const Seen& seen, const SelfRecord& self, const Options& options,
+               Judgement* judgement, Holder* holder, Errc* error) {
   LockTarget target;
   if (internal::ParseLockTarget(seen.target, &target) !=
       internal::ParseError::kOk) {
@@ -130,9 +129,9 @@ bool JudgeLock(const Seen& seen, const SelfRecord& self,
     return false;
   }
   internal::Probe probe;
-  internal::ProbeProcess(
-      target.pid, internal::NeedFor(target, self.self, options.identity),
-      &probe);
+  internal::ProbeProcess(target.pid,
+                         internal::NeedFor(target, self.self, options.identity),
+                         &probe);
   int64_t mtime_ns =
       static_cast<int64_t>(seen.mtime.tv_sec) * 1000000000 + seen.mtime.tv_nsec;
   *judgement =
@@ -417,23 +416,21 @@ Inspection Inspect(const std::string& dir, const std::string& key,
                 lock_path);
   }
   if (e == ENAMETOOLONG) {
-    return fail(make_error_code(Errc::kLockTargetInvalid),
-                State::READING_LOCK, lock_path);
+    return fail(make_error_code(Errc::kLockTargetInvalid), State::READING_LOCK,
+                lock_path);
   }
   if (e != 0) return fail(SystemError(e), State::READING_LOCK, lock_path);
 
   Errc self_error = Errc::kOk;
   const SelfRecord* self = internal::GetSelf(&self_error);
   if (self == nullptr) {
-    return fail(make_error_code(self_error), State::PROBING_HOLDER,
-                lock_path);
+    return fail(make_error_code(self_error), State::PROBING_HOLDER, lock_path);
   }
   Judgement judgement;
   Errc judge_error = Errc::kOk;
   if (!JudgeLock(seen, *self, options, &judgement, &inspection.holder,
                  &judge_error)) {
-    return fail(make_error_code(judge_error), State::PROBING_HOLDER,
-                lock_path);
+    return fail(make_error_code(judge_error), State::PROBING_HOLDER, lock_path);
   }
   ReadCommandLine(inspection.holder.pid, &inspection.holder);
   inspection.status =

@@ -76,16 +76,26 @@ std::error_code make_error_code(Errc e) {
 
 const char* ReasonName(Reason reason) {
   switch (reason) {
-    case Reason::kAlive: return "Alive";
-    case Reason::kThisProcess: return "ThisProcess";
-    case Reason::kNoSuchProcess: return "NoSuchProcess";
-    case Reason::kZombie: return "Zombie";
-    case Reason::kPidReused: return "PidReused";
-    case Reason::kPreviousBoot: return "PreviousBoot";
-    case Reason::kOwnPidEarlierProcess: return "OwnPidEarlierProcess";
-    case Reason::kStartedAfterLock: return "StartedAfterLock";
-    case Reason::kOtherCommandLine: return "OtherCommandLine";
-    case Reason::kUnknown: return "Unknown";
+    case Reason::kAlive:
+      return "Alive";
+    case Reason::kThisProcess:
+      return "ThisProcess";
+    case Reason::kNoSuchProcess:
+      return "NoSuchProcess";
+    case Reason::kZombie:
+      return "Zombie";
+    case Reason::kPidReused:
+      return "PidReused";
+    case Reason::kPreviousBoot:
+      return "PreviousBoot";
+    case Reason::kOwnPidEarlierProcess:
+      return "OwnPidEarlierProcess";
+    case Reason::kStartedAfterLock:
+      return "StartedAfterLock";
+    case Reason::kOtherCommandLine:
+      return "OtherCommandLine";
+    case Reason::kUnknown:
+      return "Unknown";
   }
   return "Unknown";
 }

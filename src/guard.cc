@@ -18,8 +18,8 @@ void Guard(const std::string& dir, const std::string& key,
   const std::function<void()> no_op = [] {};
   switch (result.outcome) {
     case Outcome::kAcquired: {
-      data.state = result.lock.took_over() ? State::OK_STALE_LOCK_REMOVED
-                                           : State::OK;
+      data.state =
+          result.lock.took_over() ? State::OK_STALE_LOCK_REMOVED : State::OK;
       Lock& lock = result.lock;
       const std::function<void()> cleanup = [&lock] {
         if (lock.held()) (void)lock.Release();

@@ -76,10 +76,9 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     // lock was made cannot have made it: the PID was reused.
     if (self.ticks_per_second <= 0) return Unknown(Errc::kHolderUnverifiable);
     // 128-bit: a start time from a fuzzer must not overflow.
-    __int128 start_ns =
-        static_cast<__int128>(self.boot_wall_ns) +
-        static_cast<__int128>(stat.start_time) * 1000000000 /
-            self.ticks_per_second;
+    __int128 start_ns = static_cast<__int128>(self.boot_wall_ns) +
+                        static_cast<__int128>(stat.start_time) * 1000000000 /
+                            self.ticks_per_second;
     if (start_ns > lock_mtime_ns + kClockSlackNs) {
       return Dead(Reason::kStartedAfterLock);
     }

@@ -23,11 +23,11 @@ namespace internal {
 // The identity of the calling process, as it records itself in a lock.
 struct Self {
   pid_t pid = 0;
-  uint64_t start_time = 0;   // /proc/self/stat field 22
-  uint64_t pid_ns = 0;       // inode of /proc/self/ns/pid
-  std::string boot8;         // first 8 hex digits of the boot id
-  std::string host;          // uname(2) nodename
-  std::string cmdline;       // /proc/self/cmdline bytes (Identity::kCmdline)
+  uint64_t start_time = 0;  // /proc/self/stat field 22
+  uint64_t pid_ns = 0;      // inode of /proc/self/ns/pid
+  std::string boot8;        // first 8 hex digits of the boot id
+  std::string host;         // uname(2) nodename
+  std::string cmdline;      // /proc/self/cmdline bytes (Identity::kCmdline)
   // Wall-clock time of boot, in nanoseconds since the epoch (REALTIME minus
   // BOOTTIME), and the kernel's clock ticks per second: turn a start time
   // into a wall-clock time for the original's locks.
@@ -39,11 +39,11 @@ struct Self {
 // the read succeeded (then the text is set) or the errno it failed with.
 struct Probe {
   int stat_errno = 0;
-  std::string stat;              // /proc/<pid>/stat
-  bool stat_truncated = false;   // the read hit its cap
-  int kill_errno = 0;            // kill(pid, 0); read only if stat failed
+  std::string stat;             // /proc/<pid>/stat
+  bool stat_truncated = false;  // the read hit its cap
+  int kill_errno = 0;           // kill(pid, 0); read only if stat failed
   int cmdline_errno = 0;
-  std::string cmdline;           // /proc/<pid>/cmdline
+  std::string cmdline;  // /proc/<pid>/cmdline
   bool cmdline_truncated = false;
 };
 

@@ -128,8 +128,7 @@ ParseError ParseStat(std::string_view text, Stat* stat) {
   return ParseError::kOk;
 }
 
-ParseError ParseCmdline(std::string_view text,
-                        std::vector<std::string>* args) {
+ParseError ParseCmdline(std::string_view text, std::vector<std::string>* args) {
   args->clear();
   while (!text.empty()) {
     size_t nul = text.find('\0');
@@ -184,8 +183,9 @@ ParseError ParseLockTarget(std::string_view text, LockTarget* target) {
   ParseError error = ParsePid(last, &out.pid);
   if (error != ParseError::kOk) return error;
 
-  std::string_view dir =
-      slash == std::string_view::npos ? std::string_view() : text.substr(0, slash);
+  std::string_view dir = slash == std::string_view::npos
+                             ? std::string_view()
+                             : text.substr(0, slash);
   if (dir.substr(0, 3) != "v1:") {
     out.kind = LockTarget::Kind::kLegacy;
     *target = std::move(out);
@@ -241,11 +241,16 @@ std::string FormatLockTarget(const LockTarget& target) {
 
 const char* ParseErrorName(ParseError error) {
   switch (error) {
-    case ParseError::kOk: return "ok";
-    case ParseError::kEmpty: return "empty";
-    case ParseError::kSyntax: return "malformed";
-    case ParseError::kRange: return "out of range";
-    case ParseError::kTruncated: return "too long";
+    case ParseError::kOk:
+      return "ok";
+    case ParseError::kEmpty:
+      return "empty";
+    case ParseError::kSyntax:
+      return "malformed";
+    case ParseError::kRange:
+      return "out of range";
+    case ParseError::kTruncated:
+      return "too long";
   }
   return "unknown parse error";
 }

@@ -24,10 +24,10 @@ inline constexpr pid_t kPidMax = 4194304;
 
 enum class ParseError {
   kOk = 0,
-  kEmpty,       // the input is empty
-  kSyntax,      // the input does not have the documented shape
-  kRange,       // a number is out of range (e.g. a PID above kPidMax, or 0)
-  kTruncated,   // the input was cut off by the reader's cap
+  kEmpty,      // the input is empty
+  kSyntax,     // the input does not have the documented shape
+  kRange,      // a number is out of range (e.g. a PID above kPidMax, or 0)
+  kTruncated,  // the input was cut off by the reader's cap
 };
 
 // Parses an unsigned decimal number: one or more ASCII digits, no sign, no
@@ -42,10 +42,10 @@ ParseError ParsePid(std::string_view text, pid_t* pid);
 
 // The fields of /proc/<pid>/stat that pidlock uses.
 struct Stat {
-  pid_t pid = 0;           // field 1
-  std::string comm;        // field 2, without the parentheses
-  char state = '\0';       // field 3: R, S, D, Z, X, ...
-  uint64_t start_time = 0; // field 22: clock ticks after boot
+  pid_t pid = 0;            // field 1
+  std::string comm;         // field 2, without the parentheses
+  char state = '\0';        // field 3: R, S, D, Z, X, ...
+  uint64_t start_time = 0;  // field 22: clock ticks after boot
 };
 
 // Parses the text of /proc/<pid>/stat. The command name (field 2) may contain
@@ -63,9 +63,10 @@ ParseError ParseCmdline(std::string_view text, std::vector<std::string>* args);
 // Joins arguments with single spaces, for messages and the CLI's output.
 std::string JoinCmdline(const std::vector<std::string>& args);
 
-// Parses /proc/sys/kernel/random/boot_id ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-// plus an optional newline, hex digits in either case) and returns in
-// `boot8` the first 8 hex digits in lower case. kSyntax for any other shape.
+// Parses /proc/sys/kernel/random/boot_id
+// ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" plus an optional newline, hex digits
+// in either case) and returns in `boot8` the first 8 hex digits in lower case.
+// kSyntax for any other shape.
 ParseError ParseBootId(std::string_view text, std::string* boot8);
 
 // The owner record a lock symlink's target carries.

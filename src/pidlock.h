@@ -185,9 +185,9 @@ class Lock {
 
  private:
   friend class Acquirer;
-  int fd_ = -1;            // the key directory, O_CLOEXEC
-  pid_t owner_ = 0;        // getpid() of the acquirer
-  ino_t inode_ = 0;        // the lock symlink this holder created
+  int fd_ = -1;      // the key directory, O_CLOEXEC
+  pid_t owner_ = 0;  // getpid() of the acquirer
+  ino_t inode_ = 0;  // the lock symlink this holder created
   bool took_over_ = false;
   std::string path_;
   std::string target_;
@@ -244,14 +244,15 @@ Inspection Inspect(const std::string& dir, const std::string& key,
 // synchronously: with error == nullptr when the lock was acquired, and
 // `cleanup` releasing it (also released when Guard returns); otherwise with
 // the error (code Errc::kHeld when a live instance holds the lock, with
-// `data.holder` saying who) and a no-op cleanup. `data.state` is the state the attempt ended in.
+// `data.holder` saying who) and a no-op cleanup. `data.state` is the state the
+// attempt ended in.
 struct GuardData {
   State state = State::OPENING_KEY_DIRECTORY;
   Holder holder;
 };
-using GuardCallback = std::function<void(
-    const Error* error, const GuardData& data,
-    const std::function<void()>& cleanup)>;
+using GuardCallback =
+    std::function<void(const Error* error, const GuardData& data,
+                       const std::function<void()>& cleanup)>;
 void Guard(const std::string& dir, const std::string& key,
            const GuardCallback& callback, const Options& options = {});
 

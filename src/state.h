@@ -13,22 +13,22 @@
 namespace pidlock {
 
 // X(ID, NAME): the spec's stable ID and name, in the spec's order.
-#define PIDLOCK_STATES(X)                 \
-  X(S1, OPENING_KEY_DIRECTORY)            \
-  X(S2, CREATING_NEW_DATA_FOR_THIS_PID)   \
-  X(S3, ATTEMPTING_TO_CREATE_A_SYMLINK)   \
-  X(S4, READING_LOCK)                     \
-  X(S5, PROBING_HOLDER)                   \
-  X(S6, CONFIRMED_TO_NOT_START)           \
-  X(S7, LOCKING_FOR_TAKEOVER)             \
-  X(S8, CONFIRMING_STALE_LOCK)            \
-  X(S9, REMOVING_STALE_LOCK)              \
-  X(S10, CREATING_NEW_SYMLINK)            \
-  X(S11, OK)                              \
-  X(S12, OK_STALE_LOCK_REMOVED)           \
-  X(S13, LOCKING_FOR_RELEASE)             \
-  X(S14, CONFIRMING_OWN_LOCK)             \
-  X(S15, REMOVING_OWN_LOCK)               \
+#define PIDLOCK_STATES(X)               \
+  X(S1, OPENING_KEY_DIRECTORY)          \
+  X(S2, CREATING_NEW_DATA_FOR_THIS_PID) \
+  X(S3, ATTEMPTING_TO_CREATE_A_SYMLINK) \
+  X(S4, READING_LOCK)                   \
+  X(S5, PROBING_HOLDER)                 \
+  X(S6, CONFIRMED_TO_NOT_START)         \
+  X(S7, LOCKING_FOR_TAKEOVER)           \
+  X(S8, CONFIRMING_STALE_LOCK)          \
+  X(S9, REMOVING_STALE_LOCK)            \
+  X(S10, CREATING_NEW_SYMLINK)          \
+  X(S11, OK)                            \
+  X(S12, OK_STALE_LOCK_REMOVED)         \
+  X(S13, LOCKING_FOR_RELEASE)           \
+  X(S14, CONFIRMING_OWN_LOCK)           \
+  X(S15, REMOVING_OWN_LOCK)             \
   X(S16, RELEASED)
 
 // The protocol state. Enumerator names are the spec's names, verbatim, so

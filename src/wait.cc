@@ -80,9 +80,9 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
       inotify.Reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
       const std::string key_path = dir + "/" + key;
       if (inotify.get() < 0 ||
-          inotify_add_watch(inotify.get(), key_path.c_str(),
-                            IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR |
-                                IN_DONT_FOLLOW) < 0) {
+          inotify_add_watch(
+              inotify.get(), key_path.c_str(),
+              IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR | IN_DONT_FOLLOW) < 0) {
         inotify.Reset();
         fallback = true;
       }

@@ -4,14 +4,13 @@
 // SIGKILL, zombies). Test names say which spec state or rule they pin down.
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
@@ -145,9 +144,9 @@ TEST(TryAcquireTest, ZombieHolderIsDead) {
   });
   ASSERT_TRUE(holder.WaitReady());
   siginfo_t info;
-  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(holder.pid()), &info,
-                   WEXITED | WNOWAIT),
-            0);  // exited, not reaped
+  ASSERT_EQ(
+      waitid(P_PID, static_cast<id_t>(holder.pid()), &info, WEXITED | WNOWAIT),
+      0);  // exited, not reaped
   AcquireResult r = TryAcquire(dir.path(), kKey);
   ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
   EXPECT_EQ(r.holder.reason, Reason::kZombie);
@@ -277,7 +276,8 @@ struct Refusal {
 TEST(RefusalTest, DoubtNeverLeadsToTakeover) {
   const Refusal kRefusals[] = {
       {"other host",
-       RecordLike(999999, 1, [](internal::LockTarget& t) { t.host = "elsewhere"; }),
+       RecordLike(999999, 1,
+                  [](internal::LockTarget& t) { t.host = "elsewhere"; }),
        Errc::kHolderOtherHost, State::PROBING_HOLDER},
       {"other PID namespace",
        RecordLike(999999, 1, [](internal::LockTarget& t) { t.pid_ns = 1; }),

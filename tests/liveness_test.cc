@@ -105,12 +105,30 @@ TEST(JudgeTest, SpecTable) {
   const Row kRows[] = {
       {"alive", Record(200, 7000), Running(200, 7000), Identity::kKey, 0,
        Verdict::kAlive, Reason::kAlive, Errc::kOk},
-      {"this process", Record(100, 5000), {}, Identity::kKey, 0,
-       Verdict::kAlive, Reason::kThisProcess, Errc::kOk},
-      {"own pid, earlier process", Record(100, 4000), {}, Identity::kKey, 0,
-       Verdict::kDead, Reason::kOwnPidEarlierProcess, Errc::kOk},
-      {"own pid, original's lock", Legacy(100), {}, Identity::kKey, made,
-       Verdict::kDead, Reason::kOwnPidEarlierProcess, Errc::kOk},
+      {"this process",
+       Record(100, 5000),
+       {},
+       Identity::kKey,
+       0,
+       Verdict::kAlive,
+       Reason::kThisProcess,
+       Errc::kOk},
+      {"own pid, earlier process",
+       Record(100, 4000),
+       {},
+       Identity::kKey,
+       0,
+       Verdict::kDead,
+       Reason::kOwnPidEarlierProcess,
+       Errc::kOk},
+      {"own pid, original's lock",
+       Legacy(100),
+       {},
+       Identity::kKey,
+       made,
+       Verdict::kDead,
+       Reason::kOwnPidEarlierProcess,
+       Errc::kOk},
       {"gone", Record(200, 7000), Missing(ESRCH), Identity::kKey, 0,
        Verdict::kDead, Reason::kNoSuchProcess, Errc::kOk},
       {"hidden by hidepid", Record(200, 7000), Missing(EPERM), Identity::kKey,
@@ -167,8 +185,8 @@ TEST(JudgeTest, SpecTable) {
        Reason::kAlive, Errc::kOk},
   };
   for (const Row& row : kRows) {
-    Judgement j = Judge(row.target, self, row.probe, row.identity,
-                        row.lock_mtime_ns);
+    Judgement j =
+        Judge(row.target, self, row.probe, row.identity, row.lock_mtime_ns);
     EXPECT_EQ(j.verdict, row.verdict) << row.name;
     EXPECT_EQ(j.reason, row.reason) << row.name;
     EXPECT_EQ(j.error, row.error) << row.name;

@@ -29,10 +29,10 @@ TEST(ParsePidTest, Table) {
       {"4194305", ParseError::kRange, 0},
       {"0", ParseError::kRange, 0},
       {"", ParseError::kSyntax, 0},
-      {"-1", ParseError::kSyntax, 0},     // strtoul would take it
-      {" 1", ParseError::kSyntax, 0},     // and this
+      {"-1", ParseError::kSyntax, 0},  // strtoul would take it
+      {" 1", ParseError::kSyntax, 0},  // and this
       {"+1", ParseError::kSyntax, 0},
-      {"0042", ParseError::kSyntax, 0},   // leading zeros
+      {"0042", ParseError::kSyntax, 0},  // leading zeros
       {"12a", ParseError::kSyntax, 0},
       {"99999999999999999999999", ParseError::kRange, 0},  // overflows 64 bits
   };
@@ -72,15 +72,15 @@ TEST(ParseStatTest, Errors) {
   EXPECT_EQ(ParseStat("4242 (sleep) S 1 2 3", &stat), ParseError::kSyntax)
       << "ends before field 22";
   EXPECT_EQ(ParseStat("4242 (sleep)", &stat), ParseError::kSyntax);
-  EXPECT_EQ(ParseStat("-1 (x) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7",
-                      &stat),
-            ParseError::kSyntax);
-  EXPECT_EQ(ParseStat("1 (x) SS 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7",
-                      &stat),
-            ParseError::kSyntax);
-  EXPECT_EQ(ParseStat("1 (x) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -7",
-                      &stat),
-            ParseError::kSyntax)
+  EXPECT_EQ(
+      ParseStat("-1 (x) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &stat),
+      ParseError::kSyntax);
+  EXPECT_EQ(
+      ParseStat("1 (x) SS 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &stat),
+      ParseError::kSyntax);
+  EXPECT_EQ(
+      ParseStat("1 (x) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -7", &stat),
+      ParseError::kSyntax)
       << "negative start time";
   EXPECT_EQ(ParseStat("1 (x) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &stat),
             ParseError::kOk)
@@ -94,10 +94,14 @@ TEST(ParseCmdlineTest, Table) {
     std::vector<std::string> args;
   };
   const Case kCases[] = {
-      {""s, {}},                                   // kernel thread, zombie
-      {"sleep\0"s "30\0"s, {"sleep", "30"}},
-      {"sleep\0"s "30"s, {"sleep", "30"}},         // no final NUL
-      {"a b c"s, {"a b c"}},                       // setproctitle style
+      {""s, {}},  // kernel thread, zombie
+      {"sleep\0"s
+       "30\0"s,
+       {"sleep", "30"}},
+      {"sleep\0"s
+       "30"s,
+       {"sleep", "30"}},      // no final NUL
+      {"a b c"s, {"a b c"}},  // setproctitle style
       {"\0"s, {""}},
       {"x\0\0"s, {"x", ""}},
   };

@@ -26,9 +26,10 @@ TempDir::TempDir(const char* base) {
 }
 
 TempDir::~TempDir() {
-  std::string command = "chmod -R u+rwx '" + path_ + "' 2>/dev/null; rm -rf '" +
-                        path_ + "'";
-  if (system(command.c_str()) != 0) fprintf(stderr, "cannot remove %s\n", path_.c_str());
+  std::string command =
+      "chmod -R u+rwx '" + path_ + "' 2>/dev/null; rm -rf '" + path_ + "'";
+  if (system(command.c_str()) != 0)
+    fprintf(stderr, "cannot remove %s\n", path_.c_str());
 }
 
 Child::Child(const std::function<int(Child&)>& body) {

@@ -39,10 +39,10 @@ class Child {
   Child& operator=(const Child&) = delete;
 
   pid_t pid() const { return pid_; }
-  void Ready();           // in the child
-  bool WaitReady();       // in the parent: false if the child exited first
+  void Ready();      // in the child
+  bool WaitReady();  // in the parent: false if the child exited first
   void Kill();
-  int Wait();             // waitpid; returns the raw status
+  int Wait();  // waitpid; returns the raw status
 
  private:
   pid_t pid_ = -1;

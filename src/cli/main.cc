@@ -222,10 +222,21 @@ int Status(const Args& args) {
   const char* state = "";
   int exit_code = kExitStatusUnknown;
   switch (inspection.status) {
-    case pidlock::Status::kFree: state = "free"; exit_code = kExitStatusFree; break;
-    case pidlock::Status::kHeld: state = "held"; exit_code = 0; break;
-    case pidlock::Status::kStale: state = "stale"; exit_code = kExitStatusFree; break;
-    case pidlock::Status::kError: state = "error"; break;
+    case pidlock::Status::kFree:
+      state = "free";
+      exit_code = kExitStatusFree;
+      break;
+    case pidlock::Status::kHeld:
+      state = "held";
+      exit_code = 0;
+      break;
+    case pidlock::Status::kStale:
+      state = "stale";
+      exit_code = kExitStatusFree;
+      break;
+    case pidlock::Status::kError:
+      state = "error";
+      break;
   }
   if (args.json) {
     std::string json = "{\"state\":" + JsonString(state) +
@@ -240,11 +251,11 @@ int Status(const Args& args) {
               ",\"legacy\":" + (h.legacy ? "true" : "false") +
               ",\"reason\":" + JsonString(pidlock::ReasonName(h.reason));
     } else if (inspection.status == pidlock::Status::kError) {
-      json += ",\"error\":" + JsonString(inspection.error.Message()) +
-              ",\"path\":" + JsonString(inspection.error.path) +
-              ",\"protocol_state\":" +
-              JsonString(std::string(
-                  pidlock::StateName(inspection.error.state)));
+      json +=
+          ",\"error\":" + JsonString(inspection.error.Message()) +
+          ",\"path\":" + JsonString(inspection.error.path) +
+          ",\"protocol_state\":" +
+          JsonString(std::string(pidlock::StateName(inspection.error.state)));
     }
     printf("%s}\n", json.c_str());
     return exit_code;
