@@ -18,6 +18,7 @@
 #include <string>
 #include <utility>
 
+#include "src/fd.h"
 #include "src/hook.h"
 #include "src/liveness.h"
 #include "src/parse.h"
@@ -120,8 +121,9 @@ void ReadCommandLine(pid_t pid, Holder* holder) {
 
 // Judges the lock seen: parses its target (false and *error on garbage),
 // probes /proc as far as needed, and fills *holder.
-bool JudgeLock(const Seen& seen, const SelfRecord& self, const Options& options,
-               Judgement* judgement, Holder* holder, Errc* error) {
+bool JudgeLock(int key_fd, const Seen& seen, const SelfRecord& self,
+               const Options& options, Judgement* judgement, Holder* holder,
+               Errc* error) {
   LockTarget target;
   if (internal::ParseLockTarget(seen.target, &target) !=
       internal::ParseError::kOk) {
@@ -131,7 +133,7 @@ bool JudgeLock(const Seen& seen, const SelfRecord& self, const Options& options,
   internal::Probe probe;
   internal::ProbeProcess(target.pid,
                          internal::NeedFor(target, self.self, options.identity),
-                         &probe);
+                         key_fd, &probe);
   int64_t mtime_ns =
       static_cast<int64_t>(seen.mtime.tv_sec) * 1000000000 + seen.mtime.tv_nsec;
   *judgement =
@@ -214,7 +216,7 @@ class Acquirer {
       // symlink(2) fails with EEXIST if the name exists: an exclusive
       // create, so at most one process turns "no lock" into "my lock".
       EnterState(state_ = State::ATTEMPTING_TO_CREATE_A_SYMLINK);
-      if (symlinkat(record.c_str(), fd, kLockName) == 0) {
+      if (CreateLock(record)) {
         return Acquired(std::move(result), record, State::OK);
       }
       if (errno != EEXIST) return Fail(SystemError(errno));
@@ -231,7 +233,7 @@ class Acquirer {
         EnterState(state_ = State::PROBING_HOLDER);
         Judgement judgement;
         Errc judge_error = Errc::kOk;
-        if (!JudgeLock(seen, *self, options_, &judgement, &result.holder,
+        if (!JudgeLock(fd, seen, *self, options_, &judgement, &result.holder,
                        &judge_error)) {
           return Fail(make_error_code(judge_error));
         }
@@ -261,7 +263,7 @@ class Acquirer {
           return Fail(SystemError(e));
         }
         EnterState(state_ = State::CREATING_NEW_SYMLINK);
-        if (symlinkat(record.c_str(), fd, kLockName) == 0) {
+        if (CreateLock(record)) {
           UnlockDirectory(fd);
           return Acquired(std::move(result), record,
                           State::OK_STALE_LOCK_REMOVED);
@@ -276,6 +278,21 @@ class Acquirer {
   }
 
  private:
+  // symlinkat(2) of our record, with the witness held from just before it
+  // (so no record of ours is ever visible without it) and dropped again on
+  // failure (so a mere contender never looks like a live holder). A witness
+  // that cannot be taken (a filesystem without OFD locks) only makes judges
+  // in other PID namespaces refuse: acquiring goes on. Returns false with
+  // errno from symlinkat.
+  bool CreateLock(const std::string& record) {
+    (void)internal::SetWitness(fd_, true);
+    if (symlinkat(record.c_str(), fd_, kLockName) == 0) return true;
+    const int e = errno;
+    (void)internal::SetWitness(fd_, false);
+    errno = e;
+    return false;
+  }
+
   AcquireResult Fail(std::error_code code) {
     AcquireResult result;
     result.outcome = Outcome::kError;
@@ -340,6 +357,15 @@ Lock::~Lock() {
   if (held()) (void)Release();
 }
 
+std::error_code Lock::KeepAcrossExec() {
+  if (fd_ < 0) return make_error_code(Errc::kNotHeld);
+  const int flags = fcntl(fd_, F_GETFD);
+  if (flags < 0 || fcntl(fd_, F_SETFD, flags & ~FD_CLOEXEC) != 0) {
+    return SystemError(errno);
+  }
+  return {};
+}
+
 std::error_code Lock::Release() {
   if (fd_ < 0) return make_error_code(Errc::kNotHeld);
   const int fd = std::exchange(fd_, -1);
@@ -395,7 +421,9 @@ Inspection Inspect(const std::string& dir, const std::string& key,
                 State::OPENING_KEY_DIRECTORY, key_path);
   }
   std::error_code open_error;
-  int fd = OpenKeyDirectory(key_path, /*create=*/false, &open_error);
+  const internal::Fd key_fd(
+      OpenKeyDirectory(key_path, /*create=*/false, &open_error));
+  const int fd = key_fd.get();
   if (fd < 0) {
     if (open_error == std::errc::no_such_file_or_directory) {
       inspection.status = Status::kFree;
@@ -406,7 +434,6 @@ Inspection Inspect(const std::string& dir, const std::string& key,
   const std::string lock_path = key_path + "/" + kLockName;
   Seen seen;
   int e = ReadLock(fd, &seen);
-  close(fd);
   if (e == ENOENT) {
     inspection.status = Status::kFree;
     return inspection;
@@ -428,7 +455,7 @@ Inspection Inspect(const std::string& dir, const std::string& key,
   }
   Judgement judgement;
   Errc judge_error = Errc::kOk;
-  if (!JudgeLock(seen, *self, options, &judgement, &inspection.holder,
+  if (!JudgeLock(fd, seen, *self, options, &judgement, &inspection.holder,
                  &judge_error)) {
     return fail(make_error_code(judge_error), State::PROBING_HOLDER, lock_path);
   }

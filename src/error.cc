@@ -42,8 +42,8 @@ class Category : public std::error_category {
         return "the lock was made by another host; its liveness cannot be "
                "checked from here";
       case Errc::kHolderOtherNamespace:
-        return "the lock was made in another PID namespace; its liveness "
-               "cannot be checked from here";
+        return "the lock was made in another PID namespace and the key "
+               "directory's witness lock cannot be tested";
       case Errc::kHolderHidden:
         return "the holder's PID exists but /proc hides it (hidepid)";
       case Errc::kHolderUnverifiable:
@@ -94,6 +94,10 @@ const char* ReasonName(Reason reason) {
       return "StartedAfterLock";
     case Reason::kOtherCommandLine:
       return "OtherCommandLine";
+    case Reason::kWitnessHeld:
+      return "WitnessHeld";
+    case Reason::kWitnessReleased:
+      return "WitnessReleased";
     case Reason::kUnknown:
       return "Unknown";
   }

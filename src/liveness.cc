@@ -22,10 +22,11 @@ constexpr int64_t kClockSlackNs = 1000000000;
 
 Need NeedFor(const LockTarget& target, const Self& self, Identity identity) {
   if (target.kind == LockTarget::Kind::kRecord) {
-    if (target.host != self.host || target.boot8 != self.boot8 ||
-        target.pid_ns != self.pid_ns || target.pid == self.pid) {
+    if (target.host != self.host || target.boot8 != self.boot8) {
       return Need::kNothing;
     }
+    if (target.pid_ns != self.pid_ns) return Need::kWitness;
+    if (target.pid == self.pid) return Need::kNothing;
   } else if (target.pid == self.pid) {
     return Need::kNothing;
   }
@@ -41,6 +42,18 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     if (target.host != self.host) return Unknown(Errc::kHolderOtherHost);
     if (target.boot8 != self.boot8) return Dead(Reason::kPreviousBoot);
     if (target.pid_ns != self.pid_ns) {
+      // The PID is another namespace's: only the witness can tell (a
+      // container restarted on a persistent lock directory finds it
+      // released; a live holder in a sibling container holds it).
+      switch (probe.witness) {
+        case Witness::kHeld:
+          return Alive(Reason::kWitnessHeld);
+        case Witness::kReleased:
+          return Dead(Reason::kWitnessReleased);
+        case Witness::kUnread:
+        case Witness::kError:
+          break;
+      }
       return Unknown(Errc::kHolderOtherNamespace);
     }
     if (target.pid == self.pid) {

@@ -35,8 +35,20 @@ struct Self {
   int64_t ticks_per_second = 100;
 };
 
-// What /proc and kill(2) said about the holder's PID. Each *_errno is 0 when
-// the read succeeded (then the text is set) or the errno it failed with.
+// What the witness lock of the key directory says. Every holder keeps an
+// OFD read lock on byte 0 of its key directory while it holds the lock (see
+// spec/state_machine.md, "The witness"); it is the only liveness a holder in
+// another PID namespace can show, since its PID means nothing here.
+enum class Witness {
+  kUnread,    // not read: nothing can be concluded
+  kHeld,      // some process holds the witness: the holder may be alive
+  kReleased,  // no process holds it: the holder is gone
+  kError,     // fcntl(F_OFD_GETLK) failed (e.g. a filesystem without locks)
+};
+
+// What /proc, kill(2) and the witness said about the holder. Each *_errno
+// is 0 when the read succeeded (then the text is set) or the errno it
+// failed with.
 struct Probe {
   int stat_errno = 0;
   std::string stat;             // /proc/<pid>/stat
@@ -45,6 +57,7 @@ struct Probe {
   int cmdline_errno = 0;
   std::string cmdline;  // /proc/<pid>/cmdline
   bool cmdline_truncated = false;
+  Witness witness = Witness::kUnread;
 };
 
 // What the decision needs to read first (so the caller reads no more /proc
@@ -53,6 +66,7 @@ enum class Need {
   kNothing,  // decided from the target and Self alone
   kStat,     // needs stat (and kill when stat fails)
   kCmdline,  // needs stat and cmdline
+  kWitness,  // needs the witness (a holder in another PID namespace)
 };
 
 enum class Verdict {

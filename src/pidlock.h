@@ -29,8 +29,14 @@
 // already holds a lock and tries it again gets kHeld with its own PID.
 // fork(2): a child never releases its parent's lock (Release() in the child
 // is a no-op that returns Errc::kNotOwner). exec(2): the lock stays held,
-// since PID and start time survive exec, until the exec'd program exits; the
-// key directory's descriptor is close-on-exec.
+// since PID and start time survive exec, until the exec'd program exits; see
+// Lock::KeepAcrossExec for judges in other PID namespaces.
+//
+// PID namespaces (containers): a lock made in another PID namespace on this
+// host is judged by its witness, an OFD lock every holder keeps on the key
+// directory: a live holder in a sibling container keeps the lock, and a
+// container restarted on a persistent lock directory takes over the lock of
+// its dead predecessor.
 
 #ifndef PIDLOCK_SRC_PIDLOCK_H_
 #define PIDLOCK_SRC_PIDLOCK_H_
@@ -75,7 +81,8 @@ enum class Errc : int {
   kProcOtherNamespace,
   // The lock was made by another host (its record names another host).
   kHolderOtherHost,
-  // The lock was made in another PID namespace: its PID means nothing here.
+  // The lock was made in another PID namespace (its PID means nothing here)
+  // and the key directory's witness lock cannot be tested.
   kHolderOtherNamespace,
   // The holder's PID exists but /proc hides it (hidepid): kill(pid, 0) gives
   // EPERM, or succeeds while /proc has no entry.
@@ -108,6 +115,10 @@ enum class Reason : int {
   kOwnPidEarlierProcess,  // dead: the caller's own PID, from an earlier process
   kStartedAfterLock,      // dead (original's lock): process is newer than lock
   kOtherCommandLine,      // Identity::kCmdline only: another app holds it
+  kWitnessHeld,           // a holder in another PID namespace holds the
+                          // witness lock: alive
+  kWitnessReleased,       // dead: made in another PID namespace, and no
+                          // process holds the witness lock any more
   kUnknown,               // not decided: see the error code
 };
 
@@ -175,6 +186,13 @@ class Lock {
   // the acquirer (nothing removed, the lock stays held by the acquirer);
   // Errc::kNotHeld after a previous Release(); an errno otherwise.
   std::error_code Release();
+
+  // Keeps the witness across exec(2). A holder that execs stays the holder
+  // for judges in its own PID namespace (PID and start time survive exec),
+  // but the key directory's descriptor, which carries the witness that
+  // judges in other PID namespaces test, is close-on-exec. Call this just
+  // before exec to keep it open in the new program. Returns {} or an errno.
+  std::error_code KeepAcrossExec();
 
   // The lock's path, "<dir>/<key>/lock".
   const std::string& path() const { return path_; }

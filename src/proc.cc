@@ -122,8 +122,36 @@ int ReadCapped(const char* path, size_t cap, std::string* text,
   return 0;
 }
 
-void ProbeProcess(pid_t pid, Need need, Probe* probe) {
+int SetWitness(int key_fd, bool held) {
+  struct flock witness = {};
+  witness.l_type = held ? F_RDLCK : F_UNLCK;
+  witness.l_whence = SEEK_SET;
+  witness.l_start = 0;
+  witness.l_len = 1;
+  // OFD locks belong to the open file description: released when its last
+  // descriptor closes (also at process death), and not dropped by closing
+  // another descriptor of the same directory, unlike classic POSIX locks.
+  return fcntl(key_fd, F_OFD_SETLK, &witness) == 0 ? 0 : errno;
+}
+
+void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe) {
   if (need == Need::kNothing) return;
+  if (need == Need::kWitness) {
+    // Would a write lock conflict? Only with another description's read
+    // lock: this process's own witness (if any) does not count.
+    struct flock test = {};
+    test.l_type = F_WRLCK;
+    test.l_whence = SEEK_SET;
+    test.l_start = 0;
+    test.l_len = 1;
+    if (fcntl(key_fd, F_OFD_GETLK, &test) != 0) {
+      probe->witness = Witness::kError;
+    } else {
+      probe->witness =
+          test.l_type == F_UNLCK ? Witness::kReleased : Witness::kHeld;
+    }
+    return;
+  }
   char path[64];
   snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
   probe->stat_errno =

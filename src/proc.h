@@ -22,15 +22,21 @@ namespace internal {
 inline constexpr size_t kStatCap = 4096;
 // Cap of /proc/<pid>/cmdline reads. Longer command lines compare as equal
 // when their first kCmdlineCap bytes do (see Judge).
-inline constexpr size_t kCmdlineCap = 64 * 1024;
+inline constexpr size_t kCmdlineCap = size_t{64} * 1024;
 
 // Reads at most `cap` bytes of `path` into *text. Returns 0 or the errno of
 // open/read. *truncated is set when the file has more than `cap` bytes.
 int ReadCapped(const char* path, size_t cap, std::string* text,
                bool* truncated);
 
-// Reads what Judge needs about `pid` from /proc and kill(2).
-void ProbeProcess(pid_t pid, Need need, Probe* probe);
+// Reads what Judge needs about `pid` from /proc and kill(2), and for
+// Need::kWitness, the witness lock of the key directory `key_fd`.
+void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe);
+
+// Takes (`held` true) or drops the witness: an OFD read lock on byte 0 of
+// the key directory `key_fd`, held by every holder while it holds. Returns
+// 0 or the errno of fcntl(2).
+int SetWitness(int key_fd, bool held);
 
 // The caller's identity and the lock target it writes.
 struct SelfRecord {

@@ -6,8 +6,9 @@
 //    IN_MOVED_FROM): the holder released;
 //  - a pidfd of the holder becomes readable: the holder exited without
 //    releasing (SIGKILL, crash).
-// Where pidfd_open(2) is missing (Linux < 5.3) or inotify cannot watch (NFS,
-// out of watches), liveness is re-checked every kFallbackPoll.
+// Where pidfd_open(2) is missing (Linux < 5.3), the holder is in another PID
+// namespace, or inotify cannot watch (NFS, out of watches), liveness is also
+// re-checked every kFallbackPoll.
 
 #include <poll.h>
 #include <signal.h>
@@ -18,11 +19,13 @@
 #include <cerrno>
 #include <chrono>
 
+#include "src/fd.h"
 #include "src/pidlock.h"
 
 namespace pidlock {
 namespace {
 
+using internal::Fd;
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kFallbackPoll(10);
 
@@ -35,22 +38,6 @@ int PidfdOpen(pid_t pid) {
 #endif
 }
 
-class Fd {
- public:
-  Fd() = default;
-  ~Fd() { Reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  void Reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
 bool SameHolder(const Holder& a, const Holder& b) {
   return a.pid == b.pid && a.target == b.target;
 }
@@ -61,6 +48,7 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
                       std::chrono::milliseconds timeout,
                       const Options& options) {
   const Clock::time_point deadline = Clock::now() + timeout;
+  const std::string key_path = dir + "/" + key;
   Fd inotify;      // watches <dir>/<key>
   Fd pidfd;        // refers to `watched`
   Holder watched;  // the holder `pidfd` was opened for
@@ -78,7 +66,6 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
     bool armed = false;
     if (inotify.get() < 0 && !fallback) {
       inotify.Reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-      const std::string key_path = dir + "/" + key;
       if (inotify.get() < 0 ||
           inotify_add_watch(
               inotify.get(), key_path.c_str(),
@@ -88,7 +75,11 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
       }
       armed = true;
     }
-    if (!SameHolder(watched, result.holder)) {
+    if (result.holder.reason == Reason::kWitnessHeld) {
+      // A holder in another PID namespace: its PID names some other process
+      // here, so there is no pidfd to wait on; inotify still sees releases.
+      fallback = true;
+    } else if (!SameHolder(watched, result.holder)) {
       // The pidfd is opened after the holder was judged alive; the retry
       // that follows judges it again, so a pidfd of a process that reused
       // the PID in between only causes one early wake-up.
@@ -109,7 +100,7 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
     if (n < 0 && errno != EINTR) {
       result.outcome = Outcome::kError;
       result.error.code = std::error_code(errno, std::system_category());
-      result.error.path = dir + "/" + key;
+      result.error.path = key_path;
       return result;
     }
     if (n > 0 && (fds[0].revents & POLLIN) != 0) {

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -279,9 +280,6 @@ TEST(RefusalTest, DoubtNeverLeadsToTakeover) {
        RecordLike(999999, 1,
                   [](internal::LockTarget& t) { t.host = "elsewhere"; }),
        Errc::kHolderOtherHost, State::PROBING_HOLDER},
-      {"other PID namespace",
-       RecordLike(999999, 1, [](internal::LockTarget& t) { t.pid_ns = 1; }),
-       Errc::kHolderOtherNamespace, State::PROBING_HOLDER},
       {"garbage", "garbage", Errc::kLockTargetInvalid, State::PROBING_HOLDER},
       {"ends in /", "/tmp/app/", Errc::kLockTargetInvalid,
        State::PROBING_HOLDER},
@@ -556,6 +554,63 @@ TEST(NamespaceTest, ProcOfAnotherPidNamespaceIsRefused) {
   ASSERT_TRUE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "unshare(CLONE_NEWPID) denied";
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// A container: the holder runs in its own PID namespace with its own /proc
+// (so its PID means nothing to us) and shares the lock directory. Alive, it
+// keeps the lock by its witness; dead, a restarted container (a new PID
+// namespace, the same PID 1) takes it over.
+TEST(NamespaceTest, HolderInAnotherPidNamespaceIsJudgedByItsWitness) {
+  TempDir dir;
+  auto container = [&](bool hold) {
+    return std::make_unique<Child>([&, hold](Child& self) {
+      if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) _exit(77);
+      if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+        _exit(77);
+      }
+      Child init([&](Child&) {
+        // PID 1 of the new namespace, with a /proc of that namespace.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (mount("proc", "/proc", "proc", 0, nullptr) != 0) _exit(77);
+        AcquireResult r = TryAcquire(dir.path(), kKey);
+        if (r.outcome != Outcome::kAcquired || getpid() != 1) _exit(3);
+        self.Ready();
+        if (hold) pause();
+        _exit(0);  // without releasing: a crash, for the lock
+        return 0;
+      });
+      int status = init.Wait();
+      _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 4);
+      return 4;
+    });
+  };
+  auto first = container(/*hold=*/true);
+  if (!first->WaitReady()) {
+    int status = first->Wait();
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+      GTEST_SKIP() << "cannot create PID and mount namespaces here";
+    }
+    FAIL() << "the container could not acquire: " << status;
+  }
+  const std::string target = ReadLock(dir.path(), kKey);
+  EXPECT_EQ(target.substr(target.rfind('/')), "/1");
+
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kWitnessHeld);
+  EXPECT_EQ(r.holder.pid, 1);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), target);
+
+  // The container dies holding the lock; another one starts.
+  first->Kill();
+  first->Wait();
+  auto second = container(/*hold=*/false);
+  ASSERT_TRUE(second->WaitReady());
+  EXPECT_EQ(WEXITSTATUS(second->Wait()), 0);
+  // The second left its lock behind too: stale by its witness.
+  r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_EQ(r.holder.reason, Reason::kWitnessReleased);
 }
 
 // hidepid=2: another user's process has no /proc entry, but kill(2) says

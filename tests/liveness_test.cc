@@ -87,6 +87,10 @@ TEST(JudgeTest, SpecTable) {
   other_boot.boot8 = "ffffffff";
   LockTarget other_ns = Record(200, 7000);
   other_ns.pid_ns = 4026532000;
+  Probe witness_held, witness_released, witness_error;
+  witness_held.witness = Witness::kHeld;
+  witness_released.witness = Witness::kReleased;
+  witness_error.witness = Witness::kError;
   Probe unreadable;
   unreadable.stat_errno = EACCES;
   Probe garbage;
@@ -155,8 +159,16 @@ TEST(JudgeTest, SpecTable) {
        Verdict::kDead, Reason::kPreviousBoot, Errc::kOk},
       {"other host", other_host, Missing(ESRCH), Identity::kKey, 0,
        Verdict::kUnknown, Reason::kUnknown, Errc::kHolderOtherHost},
-      {"other pid namespace", other_ns, Missing(ESRCH), Identity::kKey, 0,
-       Verdict::kUnknown, Reason::kUnknown, Errc::kHolderOtherNamespace},
+      {"other pid namespace, witness unread", other_ns, Missing(ESRCH),
+       Identity::kKey, 0, Verdict::kUnknown, Reason::kUnknown,
+       Errc::kHolderOtherNamespace},
+      {"other pid namespace, witness untestable", other_ns, witness_error,
+       Identity::kKey, 0, Verdict::kUnknown, Reason::kUnknown,
+       Errc::kHolderOtherNamespace},
+      {"other pid namespace, witness held", other_ns, witness_held,
+       Identity::kKey, 0, Verdict::kAlive, Reason::kWitnessHeld, Errc::kOk},
+      {"other pid namespace, witness released", other_ns, witness_released,
+       Identity::kKey, 0, Verdict::kDead, Reason::kWitnessReleased, Errc::kOk},
       {"other args, key identity", Record(200, 7000), other_args,
        Identity::kKey, 0, Verdict::kAlive, Reason::kAlive, Errc::kOk},
       {"other args, cmdline identity", Record(200, 7000), other_args,
@@ -212,6 +224,9 @@ TEST(NeedForTest, ReadsNoMoreThanNeeded) {
   LockTarget other_host = Record(200, 7000);
   other_host.host = "there";
   EXPECT_EQ(NeedFor(other_host, self, Identity::kKey), Need::kNothing);
+  LockTarget other_ns = Record(100, 5000);  // our PID, another namespace's
+  other_ns.pid_ns = 1;
+  EXPECT_EQ(NeedFor(other_ns, self, Identity::kKey), Need::kWitness);
 }
 
 }  // namespace

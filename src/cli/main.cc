@@ -113,10 +113,9 @@ int ParseArgs(int argc, char** argv, Args* args) {
     return Usage(("unknown command '" + args->command + "'").c_str());
   }
   int i = 2;
-  auto value = [&](const char* flag) -> const char* {
-    if (i + 1 >= argc) return nullptr;
-    (void)flag;
-    return argv[++i];
+  // The value after the flag at argv[i], or nullptr when there is none.
+  auto value = [&]() -> const char* {
+    return i + 1 < argc ? argv[++i] : nullptr;
   };
   for (; i < argc; ++i) {
     std::string flag = argv[i];
@@ -124,16 +123,17 @@ int ParseArgs(int argc, char** argv, Args* args) {
     if (flag == "--") {
       ++i;
       break;
-    } else if (flag == "--dir") {
-      if ((v = value("--dir")) == nullptr) return Usage("--dir needs a value");
+    }
+    if (flag == "--dir") {
+      if ((v = value()) == nullptr) return Usage("--dir needs a value");
       args->dir = v;
     } else if (flag == "--key") {
-      if ((v = value("--key")) == nullptr) return Usage("--key needs a value");
+      if ((v = value()) == nullptr) return Usage("--key needs a value");
       args->key = v;
     } else if (flag == "--wait" && args->command == "run") {
       args->wait = true;
     } else if (flag == "--timeout" && args->command == "run") {
-      if ((v = value("--timeout")) == nullptr) {
+      if ((v = value()) == nullptr) {
         return Usage("--timeout needs a value");
       }
       char* end = nullptr;
@@ -145,7 +145,7 @@ int ParseArgs(int argc, char** argv, Args* args) {
       }
       args->wait = true;
     } else if (flag == "--identity") {
-      if ((v = value("--identity")) == nullptr) {
+      if ((v = value()) == nullptr) {
         return Usage("--identity needs a value");
       }
       if (strcmp(v, "key") == 0) {
