@@ -105,8 +105,15 @@ void DescribeHolder(const Seen& seen, const LockTarget& target,
           std::chrono::nanoseconds(seen.mtime.tv_nsec)));
 }
 
-// Reads the holder's command line for display only.
-void ReadCommandLine(pid_t pid, Holder* holder) {
+// Reads the holder's command line, for display only, when its /proc entry is
+// known to be the holder's (same PID namespace, same start time); a dead or
+// foreign holder's PID may name another process now.
+void ReadCommandLine(Holder* holder) {
+  if (holder->reason != Reason::kAlive &&
+      holder->reason != Reason::kThisProcess) {
+    return;
+  }
+  const pid_t pid = holder->pid;
   char path[64];
   snprintf(path, sizeof(path), "/proc/%d/cmdline", static_cast<int>(pid));
   std::string text;
@@ -239,7 +246,7 @@ class Acquirer {
         }
         if (judgement.verdict == Verdict::kAlive) {
           EnterState(state_ = State::CONFIRMED_TO_NOT_START);
-          ReadCommandLine(result.holder.pid, &result.holder);
+          ReadCommandLine(&result.holder);
           result.outcome = Outcome::kHeld;
           return result;
         }
@@ -459,7 +466,7 @@ Inspection Inspect(const std::string& dir, const std::string& key,
                  &judge_error)) {
     return fail(make_error_code(judge_error), State::PROBING_HOLDER, lock_path);
   }
-  ReadCommandLine(inspection.holder.pid, &inspection.holder);
+  ReadCommandLine(&inspection.holder);
   inspection.status =
       judgement.verdict == Verdict::kAlive ? Status::kHeld : Status::kStale;
   return inspection;

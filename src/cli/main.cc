@@ -187,6 +187,10 @@ std::string DescribeHolder(const pidlock::Holder& holder) {
   std::string text = "pid " + std::to_string(holder.pid);
   if (!holder.command_line.empty()) text += " (" + holder.command_line + ")";
   text += " since " + FormatTime(holder.acquired_at);
+  if (holder.reason == pidlock::Reason::kWitnessHeld ||
+      holder.reason == pidlock::Reason::kWitnessReleased) {
+    text += ", in another PID namespace";
+  }
   if (holder.legacy) text += ", a lock of the original npm pidlock";
   return text;
 }
