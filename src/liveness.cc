@@ -92,7 +92,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     __int128 start_ns = static_cast<__int128>(self.boot_wall_ns) +
                         static_cast<__int128>(stat.start_time) * 1000000000 /
                             self.ticks_per_second;
-    if (start_ns > lock_mtime_ns + kClockSlackNs) {
+    if (start_ns > static_cast<__int128>(lock_mtime_ns) + kClockSlackNs) {
       return Dead(Reason::kStartedAfterLock);
     }
   }

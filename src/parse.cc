@@ -63,10 +63,14 @@ ParseError DecodeHost(std::string_view text, std::string* host) {
 ParseError ParseDecimal(std::string_view text, uint64_t* value) {
   if (text.empty()) return ParseError::kSyntax;
   if (text.size() > 1 && text[0] == '0') return ParseError::kSyntax;
-  uint64_t v = 0;
+  // Shape first, then range: "99999999999999999999x" is malformed, not out
+  // of range.
   for (char c : text) {
     if (!IsDigit(c)) return ParseError::kSyntax;
-    uint64_t digit = static_cast<uint64_t>(c - '0');
+  }
+  uint64_t v = 0;
+  for (char c : text) {
+    const auto digit = static_cast<uint64_t>(c - '0');
     if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
       return ParseError::kRange;
     }
@@ -144,9 +148,9 @@ ParseError ParseCmdline(std::string_view text, std::vector<std::string>* args) {
 
 std::string JoinCmdline(const std::vector<std::string>& args) {
   std::string joined;
-  for (const std::string& arg : args) {
-    if (!joined.empty()) joined.push_back(' ');
-    joined += arg;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) joined.push_back(' ');
+    joined += args[i];
   }
   return joined;
 }

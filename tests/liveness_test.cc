@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <string>
 
 namespace pidlock {
@@ -187,6 +188,9 @@ TEST(JudgeTest, SpecTable) {
        Reason::kStartedAfterLock, Errc::kOk},
       {"original's lock, within clock slack", Legacy(200), Running(200, 6050),
        Identity::kKey, made, Verdict::kAlive, Reason::kAlive, Errc::kOk},
+      {"original's lock, mtime at the end of time", Legacy(200),
+       Running(200, 5000), Identity::kKey, INT64_MAX, Verdict::kAlive,
+       Reason::kAlive, Errc::kOk},
       {"original's lock, gone", Legacy(200), Missing(ESRCH), Identity::kKey,
        made, Verdict::kDead, Reason::kNoSuchProcess, Errc::kOk},
       {"original's lock, other args, cmdline identity", Legacy(200),

@@ -35,6 +35,7 @@ TEST(ParsePidTest, Table) {
       {"0042", ParseError::kSyntax, 0},  // leading zeros
       {"12a", ParseError::kSyntax, 0},
       {"99999999999999999999999", ParseError::kRange, 0},  // overflows 64 bits
+      {"99999999999999999999999x", ParseError::kSyntax, 0},  // shape first
   };
   for (const Case& c : kCases) {
     pid_t pid = 0;
@@ -111,6 +112,7 @@ TEST(ParseCmdlineTest, Table) {
     EXPECT_EQ(args, c.args);
   }
   EXPECT_EQ(JoinCmdline({"sleep", "30"}), "sleep 30");
+  EXPECT_EQ(JoinCmdline({"", "b"}), " b");  // an empty first argument
 }
 
 TEST(ParseBootIdTest, Table) {
