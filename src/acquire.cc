@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -90,6 +91,15 @@ int LockDirectory(int key_fd) {
 }
 void UnlockDirectory(int key_fd) { flock(key_fd, LOCK_UN); }
 
+// Nanoseconds since the epoch, saturated: a timestamp outside 1677..2262 (a
+// forged mtime) does not fit in int64_t.
+int64_t Nanoseconds(const struct timespec& t) {
+  constexpr int64_t kMaxSeconds = INT64_MAX / 1000000000 - 1;
+  if (t.tv_sec > kMaxSeconds) return INT64_MAX;
+  if (t.tv_sec < -kMaxSeconds) return INT64_MIN;
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
 // Fills holder from a target seen at `seen` and the judgement of it.
 void DescribeHolder(const Seen& seen, const LockTarget& target,
                     const Judgement& judgement, Holder* holder) {
@@ -101,8 +111,7 @@ void DescribeHolder(const Seen& seen, const LockTarget& target,
   holder->reason = judgement.reason;
   holder->acquired_at = std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(seen.mtime.tv_sec) +
-          std::chrono::nanoseconds(seen.mtime.tv_nsec)));
+          std::chrono::nanoseconds(Nanoseconds(seen.mtime))));
 }
 
 // Reads the holder's command line, for display only, when its /proc entry is
@@ -141,8 +150,7 @@ bool JudgeLock(int key_fd, const Seen& seen, const SelfRecord& self,
   internal::ProbeProcess(target.pid,
                          internal::NeedFor(target, self.self, options.identity),
                          key_fd, &probe);
-  int64_t mtime_ns =
-      static_cast<int64_t>(seen.mtime.tv_sec) * 1000000000 + seen.mtime.tv_nsec;
+  const int64_t mtime_ns = Nanoseconds(seen.mtime);
   *judgement =
       internal::Judge(target, self.self, probe, options.identity, mtime_ns);
   DescribeHolder(seen, target, *judgement, holder);

@@ -230,6 +230,23 @@ TEST(TryAcquireTest, OriginalsLockOfALiveOlderProcessIsHeld) {
   EXPECT_TRUE(r.holder.legacy);
 }
 
+// A forged mtime past 2262 does not fit in int64_t nanoseconds: it must
+// saturate, not wrap to a date before the holder started.
+TEST(TryAcquireTest, OriginalsLockWithAnMtimePast2262IsHeld) {
+  TempDir dir;
+  auto sleeper = Sleeper();
+  MakeLock(dir.path(), kKey, "/tmp/app/" + std::to_string(sleeper->pid()));
+  struct timespec times[2] = {};
+  times[0].tv_sec = 10000000000;  // the year 2286
+  times[1] = times[0];
+  ASSERT_EQ(utimensat(AT_FDCWD, (dir.path() + "/app/lock").c_str(), times,
+                      AT_SYMLINK_NOFOLLOW),
+            0);
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
+  EXPECT_EQ(r.holder.pid, sleeper->pid());
+}
+
 TEST(TryAcquireTest, OriginalsLockOlderThanTheProcessIsStale) {
   TempDir dir;
   Child dummy([](Child&) { return 0; });
