@@ -66,6 +66,21 @@ std::unique_ptr<Child> Holder(const std::string& dir) {
   return child;
 }
 
+// Waits until `pid` has exec'd `comm` (its /proc/<pid>/comm says so).
+void WaitForExec(pid_t pid, const std::string& comm) {
+  for (int i = 0; i < 5000; ++i) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+    char text[32] = {};
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+    if (fd >= 0) close(fd);
+    if (n > 0 && std::string(text).rfind(comm, 0) == 0) return;
+    usleep(1000);
+  }
+  ADD_FAILURE() << "pid " << pid << " did not exec " << comm;
+}
+
 // A process with other arguments than this test's: `sleep 1000`.
 std::unique_ptr<Child> Sleeper() {
   auto child = std::make_unique<Child>([](Child& self) {
@@ -74,17 +89,7 @@ std::unique_ptr<Child> Sleeper() {
     return 127;
   });
   EXPECT_TRUE(child->WaitReady());
-  // Wait for the exec to replace the command line.
-  for (int i = 0; i < 1000; ++i) {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/comm", child->pid());
-    char comm[32] = {};
-    int fd = open(path, O_RDONLY);
-    ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
-    if (fd >= 0) close(fd);
-    if (n > 0 && std::string(comm).rfind("sleep", 0) == 0) break;
-    usleep(1000);
-  }
+  WaitForExec(child->pid(), "sleep");
   return child;
 }
 
@@ -456,13 +461,44 @@ TEST(ExecTest, LockStaysHeldAcrossExec) {
     return 127;
   });
   ASSERT_TRUE(holder.WaitReady());
-  usleep(50000);
+  WaitForExec(holder.pid(), "sleep");
   Inspection i = Inspect(dir.path(), kKey);
   ASSERT_EQ(i.status, Status::kHeld) << i.error.Message();
   EXPECT_EQ(i.holder.pid, holder.pid());
   holder.Kill();
   holder.Wait();
   EXPECT_EQ(Inspect(dir.path(), kKey).status, Status::kStale);
+}
+
+// Is the witness of <dir>/app held by some process?
+bool WitnessHeld(const std::string& dir) {
+  int fd = open((dir + "/app").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  struct flock test = {};
+  test.l_type = F_WRLCK;
+  test.l_whence = SEEK_SET;
+  test.l_len = 1;
+  EXPECT_EQ(fcntl(fd, F_OFD_GETLK, &test), 0);
+  close(fd);
+  return test.l_type != F_UNLCK;
+}
+
+TEST(ExecTest, KeepAcrossExecKeepsTheWitness) {
+  for (bool keep : {false, true}) {
+    TempDir dir;
+    Child holder([&](Child& self) {
+      AcquireResult r = TryAcquire(dir.path(), kKey);
+      if (r.outcome != Outcome::kAcquired) return 1;
+      if (!WitnessHeld(dir.path())) return 2;
+      if (keep && r.lock.KeepAcrossExec()) return 3;
+      self.Ready();
+      execlp("sleep", "sleep", "1000", nullptr);
+      return 127;
+    });
+    ASSERT_TRUE(holder.WaitReady());
+    WaitForExec(holder.pid(), "sleep");
+    EXPECT_EQ(WitnessHeld(dir.path()), keep) << "keep=" << keep;
+  }
 }
 
 TEST(InspectTest, FreeHeldStale) {
