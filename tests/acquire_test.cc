@@ -226,9 +226,7 @@ TEST(TryAcquireTest, ReusedPidWithOtherStartTimeIsStale) {
 
 TEST(TryAcquireTest, OriginalsLockOfALiveOlderProcessIsHeld) {
   TempDir dir;
-  auto sleeper = Sleeper();
-  sleep(1);  // the lock is made after the process started (1 s clock slack)
-  usleep(200000);
+  auto sleeper = Sleeper();  // started before the lock is made
   MakeLock(dir.path(), kKey, "/tmp/app/" + std::to_string(sleeper->pid()));
   AcquireResult r = TryAcquire(dir.path(), kKey);
   ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
