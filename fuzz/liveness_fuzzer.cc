@@ -77,6 +77,9 @@ Self ConsumeSelf(FuzzedDataProvider* in) {
   if (self.host.empty()) self.host = "vm";
   self.cmdline = in->ConsumeRandomLengthString(64);
   self.boot_wall_ns = in->ConsumeIntegral<int64_t>();
+  self.boottime_offset_ticks =
+      in->ConsumeBool() ? 0
+                        : in->ConsumeIntegralInRange<int64_t>(-100000, 100000);
   static constexpr int64_t kTicks[] = {100, 250, 1000, 1, 0, -1};
   self.ticks_per_second = in->ConsumeBool() ? in->ConsumeIntegral<int64_t>()
                                             : in->PickValueInArray(kTicks);
@@ -148,8 +151,9 @@ std::string ConsumeStatText(FuzzedDataProvider* in, const LockTarget& target,
                                  : in->ConsumeIntegral<char>();
   uint64_t start_time;
   switch (in->ConsumeIntegralInRange(0, 2)) {
-    case 0:
-      start_time = target.start_time;
+    case 0:  // /proc shows the start time with this reader's offset
+      start_time =
+          target.start_time + static_cast<uint64_t>(self.boottime_offset_ticks);
       break;
     case 1:
       start_time = StartTimeNear(self, lock_mtime_ns,
@@ -160,7 +164,9 @@ std::string ConsumeStatText(FuzzedDataProvider* in, const LockTarget& target,
       start_time = in->ConsumeIntegral<uint64_t>();
   }
   std::string text = std::to_string(pid) + " (" + comm + ") " + state;
-  for (int field = 4; field <= 21; ++field) text += " 0";
+  for (int field = 4; field <= 19; ++field) text += " 0";
+  text += " " + std::to_string(in->ConsumeIntegralInRange(0, 3));  // threads
+  text += " 0";
   text += " " + std::to_string(start_time) + " 1234 5678 18446744073709551615";
   if (in->ConsumeBool()) text += "\n";
   return text;
@@ -370,12 +376,14 @@ void CheckJudge(const LockTarget& target, const Self& self, const Probe& probe,
     FUZZ_CHECK(got.error == Errc::kHolderUnverifiable);
     return;
   }
-  if (stat.state == 'Z' || stat.state == 'X') {
+  // A Z with other threads is a live process whose main thread exited.
+  if ((stat.state == 'Z' || stat.state == 'X') && stat.num_threads <= 1) {
     FUZZ_CHECK(dead && got.reason == Reason::kZombie);
     return;
   }
   if (record) {
-    if (stat.start_time != target.start_time) {
+    if (static_cast<__int128>(stat.start_time) - self.boottime_offset_ticks !=
+        static_cast<__int128>(target.start_time)) {
       FUZZ_CHECK(dead && got.reason == Reason::kPidReused);
       return;
     }

@@ -39,9 +39,11 @@ bool DecimalLessOrEqual(std::string_view a, std::string_view b) {
 // "PID (COMM) STATE f4 ... f22[ ...]" with an optional final newline, where
 // PID is the text before the first " (", COMM ends at the LAST ')', fields 3
 // to 22 are non-empty and separated by single spaces, STATE is one byte and
-// field 22 a decimal that fits in 64 bits. Returns false for any other text.
+// fields 20 and 22 decimals that fit in 64 bits. Returns false for any other
+// text.
 bool ReferenceParseStat(std::string_view text, std::string_view* pid,
                         std::string_view* comm, char* state,
+                        std::string_view* num_threads,
                         std::string_view* start_time) {
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   size_t open = text.find(" (");
@@ -68,6 +70,7 @@ bool ReferenceParseStat(std::string_view text, std::string_view* pid,
   }
   if (fields[0].size() != 1) return false;
   *state = fields[0][0];
+  *num_threads = fields[17];
   *start_time = fields[19];
   return true;
 }
@@ -82,11 +85,14 @@ void CheckParseStat(std::string_view text) {
   FUZZ_CHECK(error != ParseError::kEmpty);
   FUZZ_CHECK(error != ParseError::kTruncated);  // only readers truncate
 
-  std::string_view pid, comm, start_time;
+  std::string_view pid, comm, num_threads, start_time;
   char state = 0;
-  bool shape = ReferenceParseStat(text, &pid, &comm, &state, &start_time);
+  bool shape =
+      ReferenceParseStat(text, &pid, &comm, &state, &num_threads, &start_time);
   bool valid = shape && IsCanonicalDecimal(pid) &&
                DecimalLessOrEqual(pid, std::to_string(kPidMax)) && pid != "0" &&
+               IsCanonicalDecimal(num_threads) &&
+               DecimalLessOrEqual(num_threads, "18446744073709551615") &&
                IsCanonicalDecimal(start_time) &&
                DecimalLessOrEqual(start_time, "18446744073709551615");
   FUZZ_CHECK(valid == (error == ParseError::kOk));
@@ -96,6 +102,7 @@ void CheckParseStat(std::string_view text) {
   FUZZ_CHECK(std::to_string(stat.pid) == pid);
   FUZZ_CHECK(stat.comm == comm);
   FUZZ_CHECK(stat.state == state);
+  FUZZ_CHECK(std::to_string(stat.num_threads) == num_threads);
   FUZZ_CHECK(std::to_string(stat.start_time) == start_time);
 }
 

@@ -15,8 +15,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "src/fd.h"
@@ -82,12 +84,25 @@ bool ValidKey(const std::string& key) {
 
 // flock(2) on the key directory serialises takeovers and releases of one
 // key. The kernel drops it when the last descriptor of the open file
-// description closes, so a SIGKILLed process never leaves it held.
-int LockDirectory(int key_fd) {
-  while (flock(key_fd, LOCK_EX) != 0) {
-    if (errno != EINTR) return errno;
+// description closes, so a SIGKILLed process never leaves it held. It is held
+// for a few syscalls at a time, so a wait of kFlockTimeout means a process
+// stopped while holding it (or a fork child that inherited it): give up
+// rather than hang. Returns 0, Errc::kKeyDirectoryBusy as a negative value,
+// or an errno.
+constexpr auto kFlockTimeout = std::chrono::seconds(10);
+std::error_code LockDirectory(int key_fd) {
+  const auto deadline = std::chrono::steady_clock::now() + kFlockTimeout;
+  auto pause = std::chrono::microseconds(50);
+  for (;;) {
+    if (flock(key_fd, LOCK_EX | LOCK_NB) == 0) return {};
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) return SystemError(errno);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return make_error_code(Errc::kKeyDirectoryBusy);
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(10000));
   }
-  return 0;
 }
 void UnlockDirectory(int key_fd) { flock(key_fd, LOCK_UN); }
 
@@ -231,10 +246,9 @@ class Acquirer {
       // symlink(2) fails with EEXIST if the name exists: an exclusive
       // create, so at most one process turns "no lock" into "my lock".
       EnterState(state_ = State::ATTEMPTING_TO_CREATE_A_SYMLINK);
-      if (CreateLock(record)) {
-        return Acquired(std::move(result), record, State::OK);
-      }
-      if (errno != EEXIST) return Fail(SystemError(errno));
+      std::error_code created = CreateLock(record);
+      if (!created) return Acquired(std::move(result), record, State::OK);
+      if (created != std::errc::file_exists) return Fail(created);
 
       // The lock exists: read it and judge its holder. Loops back to S4
       // when a fresh acquirer won the gap after REMOVING_STALE_LOCK.
@@ -262,7 +276,7 @@ class Acquirer {
         // Dead, and a dead process never comes back: only "is it still the
         // same lock" needs confirming, under the flock.
         EnterState(state_ = State::LOCKING_FOR_TAKEOVER);
-        if ((e = LockDirectory(fd)) != 0) return Fail(SystemError(e));
+        if (std::error_code busy = LockDirectory(fd)) return Fail(busy);
         EnterState(state_ = State::CONFIRMING_STALE_LOCK);
         Seen now;
         e = ReadLock(fd, &now);
@@ -271,6 +285,24 @@ class Acquirer {
           if (e != 0 && e != ENOENT) return FailRead(e);
           break;  // changed hands or gone: start over at S3
         }
+        if (judgement.reason == Reason::kWitnessReleased) {
+          // Not monotone, unlike the other DEAD verdicts: the holder in the
+          // other namespace may have released and acquired again with the
+          // same record, inode and mtime. A live holder of the lock just
+          // read cannot release it while we hold the flock, so it holds its
+          // witness now if it is alive (spec T21).
+          const internal::Witness witness = internal::TestWitness(fd);
+          if (witness != internal::Witness::kReleased) {
+            UnlockDirectory(fd);
+            if (witness == internal::Witness::kError) {
+              return Fail(make_error_code(Errc::kHolderOtherNamespace));
+            }
+            EnterState(state_ = State::CONFIRMED_TO_NOT_START);
+            result.holder.reason = Reason::kWitnessHeld;
+            result.outcome = Outcome::kHeld;
+            return result;
+          }
+        }
         EnterState(state_ = State::REMOVING_STALE_LOCK);
         if (unlinkat(fd, kLockName, 0) != 0) {
           e = errno;
@@ -278,14 +310,13 @@ class Acquirer {
           return Fail(SystemError(e));
         }
         EnterState(state_ = State::CREATING_NEW_SYMLINK);
-        if (CreateLock(record)) {
-          UnlockDirectory(fd);
+        created = CreateLock(record);
+        UnlockDirectory(fd);
+        if (!created) {
           return Acquired(std::move(result), record,
                           State::OK_STALE_LOCK_REMOVED);
         }
-        e = errno;
-        UnlockDirectory(fd);
-        if (e != EEXIST) return Fail(SystemError(e));
+        if (created != std::errc::file_exists) return Fail(created);
         // A fresh acquirer created the lock after S9: judge it (S4).
       }
     }
@@ -295,17 +326,18 @@ class Acquirer {
  private:
   // symlinkat(2) of our record, with the witness held from just before it
   // (so no record of ours is ever visible without it) and dropped again on
-  // failure (so a mere contender never looks like a live holder). A witness
-  // that cannot be taken (a filesystem without OFD locks) only makes judges
-  // in other PID namespaces refuse: acquiring goes on. Returns false with
-  // errno from symlinkat.
-  bool CreateLock(const std::string& record) {
-    (void)internal::SetWitness(fd_, true);
-    if (symlinkat(record.c_str(), fd_, kLockName) == 0) return true;
+  // failure (so a mere contender never looks like a live holder). Returns 0,
+  // or the error: symlinkat's errno (EEXIST: the lock exists), or
+  // Errc::kWitnessUnavailable when the witness cannot be taken: a holder
+  // without a witness would look dead to judges in other PID namespaces.
+  std::error_code CreateLock(const std::string& record) {
+    if (internal::SetWitness(fd_, true) != 0) {
+      return make_error_code(Errc::kWitnessUnavailable);
+    }
+    if (symlinkat(record.c_str(), fd_, kLockName) == 0) return {};
     const int e = errno;
     (void)internal::SetWitness(fd_, false);
-    errno = e;
-    return false;
+    return SystemError(e);
   }
 
   AcquireResult Fail(std::error_code code) {
@@ -390,17 +422,14 @@ std::error_code Lock::Release() {
     close(fd);
     return make_error_code(Errc::kNotOwner);
   }
-  std::error_code result;
   EnterState(State::LOCKING_FOR_RELEASE);
-  int e = LockDirectory(fd);
-  if (e != 0) {
-    result = SystemError(e);
-  } else {
+  std::error_code result = LockDirectory(fd);
+  if (!result) {
     // Under the flock no takeover can run, so the lock seen here is the lock
     // unlinked next: release never removes another's lock.
     EnterState(State::CONFIRMING_OWN_LOCK);
     Seen seen;
-    e = ReadLock(fd, &seen);
+    const int e = ReadLock(fd, &seen);
     if (e == 0 && seen.target == target_ && seen.inode == inode_) {
       EnterState(State::REMOVING_OWN_LOCK);
       if (unlinkat(fd, kLockName, 0) != 0) result = SystemError(errno);

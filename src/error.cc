@@ -58,6 +58,13 @@ class Category : public std::error_category {
         return "the lock was already released";
       case Errc::kHeld:
         return "held by another live instance";
+      case Errc::kWitnessUnavailable:
+        return "cannot take the witness lock (fcntl F_OFD_SETLK) on the key "
+               "directory; not acquiring a lock that judges in other PID "
+               "namespaces could not see";
+      case Errc::kKeyDirectoryBusy:
+        return "another process has held the key directory's flock for 10 s "
+               "(stopped, or a fork child of a process that died holding it)";
     }
     return "unknown pidlock error " + std::to_string(value);
   }

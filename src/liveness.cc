@@ -80,10 +80,20 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
       stat.pid != target.pid) {
     return Unknown(Errc::kHolderUnverifiable);
   }
-  if (stat.state == 'Z' || stat.state == 'X') return Dead(Reason::kZombie);
+  // A process whose main thread called pthread_exit() shows state Z while
+  // its other threads run: only a single-threaded Z (or X) is a zombie.
+  if ((stat.state == 'Z' || stat.state == 'X') && stat.num_threads <= 1) {
+    return Dead(Reason::kZombie);
+  }
 
   if (record) {
-    if (stat.start_time != target.start_time) return Dead(Reason::kPidReused);
+    // Records carry start times without any time-namespace offset; /proc
+    // shows them with ours.
+    const __int128 start_time =
+        static_cast<__int128>(stat.start_time) - self.boottime_offset_ticks;
+    if (start_time != static_cast<__int128>(target.start_time)) {
+      return Dead(Reason::kPidReused);
+    }
   } else {
     // The original records no start time. A process that started after the
     // lock was made cannot have made it: the PID was reused.

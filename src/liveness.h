@@ -33,6 +33,12 @@ struct Self {
   // into a wall-clock time for the original's locks.
   int64_t boot_wall_ns = 0;
   int64_t ticks_per_second = 100;
+  // This process's time-namespace boot-time offset in clock ticks
+  // (/proc/self/timens_offsets). /proc/<pid>/stat shows start times shifted
+  // by the reader's offset, so records carry start times without it
+  // (`start_time` above is already without it) and Judge subtracts it from
+  // what it reads.
+  int64_t boottime_offset_ticks = 0;
 };
 
 // What the witness lock of the key directory says. Every holder keeps an

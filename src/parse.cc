@@ -2,6 +2,7 @@
 
 #include "src/parse.h"
 
+#include <cstdint>
 #include <limits>
 
 namespace pidlock {
@@ -120,6 +121,10 @@ ParseError ParseStat(std::string_view text, Stat* stat) {
     if (number == 3) {  // state: one letter
       if (field.size() != 1) return ParseError::kSyntax;
       out.state = field[0];
+    } else if (number == 20) {  // num_threads
+      error = ParseDecimal(field, &out.num_threads);
+      if (error != ParseError::kOk) return error;
+      if (last) return ParseError::kSyntax;
     } else if (number == 22) {  // starttime: clock ticks after boot
       error = ParseDecimal(field, &out.start_time);
       if (error != ParseError::kOk) return error;
@@ -174,6 +179,58 @@ ParseError ParseBootId(std::string_view text, std::string* boot8) {
     boot8->push_back(c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a')
                                           : c);
   }
+  return ParseError::kOk;
+}
+
+ParseError ParseTimensOffsets(std::string_view text, int64_t* boottime_ns) {
+  bool found = false;
+  int64_t result = 0;
+  while (!text.empty()) {
+    std::string_view line;
+    if (!TakeField(&text, '\n', &line)) {
+      line = text;
+      text = {};
+    }
+    // Three fields separated by runs of spaces.
+    std::string_view fields[3];
+    size_t count = 0;
+    while (!line.empty()) {
+      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      if (line.empty()) break;
+      if (count == 3) return ParseError::kSyntax;
+      size_t end = line.find(' ');
+      fields[count++] = line.substr(0, end);
+      line =
+          end == std::string_view::npos ? std::string_view() : line.substr(end);
+    }
+    if (count != 3) return ParseError::kSyntax;
+    if (fields[0] != "monotonic" && fields[0] != "boottime") {
+      return ParseError::kSyntax;
+    }
+    std::string_view seconds_text = fields[1];
+    const bool negative = !seconds_text.empty() && seconds_text[0] == '-';
+    if (negative) seconds_text.remove_prefix(1);
+    uint64_t seconds = 0;
+    uint64_t nanoseconds = 0;
+    ParseError error = ParseDecimal(seconds_text, &seconds);
+    if (error == ParseError::kOk) error = ParseDecimal(fields[2], &nanoseconds);
+    if (error != ParseError::kOk) return error;
+    if (nanoseconds >= 1000000000 || (negative && seconds == 0)) {
+      return ParseError::kSyntax;
+    }
+    if (fields[0] != "boottime") continue;
+    if (found) return ParseError::kSyntax;  // two boottime lines
+    found = true;
+    // A timespec: signed seconds plus non-negative nanoseconds (-0.5 s is
+    // "-1 500000000"). 128 bits: no overflow before the range check.
+    __int128 ns = static_cast<__int128>(seconds) * 1000000000;
+    if (negative) ns = -ns;
+    ns += static_cast<__int128>(nanoseconds);
+    if (ns > INT64_MAX || ns < INT64_MIN) return ParseError::kRange;
+    result = static_cast<int64_t>(ns);
+  }
+  if (!found) return ParseError::kSyntax;
+  *boottime_ns = result;
   return ParseError::kOk;
 }
 

@@ -42,17 +42,19 @@ ParseError ParsePid(std::string_view text, pid_t* pid);
 
 // The fields of /proc/<pid>/stat that pidlock uses.
 struct Stat {
-  pid_t pid = 0;            // field 1
-  std::string comm;         // field 2, without the parentheses
-  char state = '\0';        // field 3: R, S, D, Z, X, ...
-  uint64_t start_time = 0;  // field 22: clock ticks after boot
+  pid_t pid = 0;             // field 1
+  std::string comm;          // field 2, without the parentheses
+  char state = '\0';         // field 3: R, S, D, Z, X, ...
+  uint64_t num_threads = 0;  // field 20
+  uint64_t start_time = 0;   // field 22: clock ticks after boot
 };
 
 // Parses the text of /proc/<pid>/stat. The command name (field 2) may contain
 // spaces, parentheses and newlines and is not escaped, so the text is split
 // at the LAST ')'. Returns kEmpty for "", kSyntax when the shape is not
-// "PID (COMM) STATE f4 ... f22 ...", kRange when the PID or start time does
-// not fit. A trailing newline is optional.
+// "PID (COMM) STATE f4 ... f22 ..." (fields 20 and 22 decimal), kRange when
+// the PID, thread count or start time does not fit. A trailing newline is
+// optional.
 ParseError ParseStat(std::string_view text, Stat* stat);
 
 // Splits the text of /proc/<pid>/cmdline into arguments at NUL bytes. The
@@ -68,6 +70,13 @@ std::string JoinCmdline(const std::vector<std::string>& args);
 // in either case) and returns in `boot8` the first 8 hex digits in lower case.
 // kSyntax for any other shape.
 ParseError ParseBootId(std::string_view text, std::string* boot8);
+
+// Parses /proc/self/timens_offsets: lines "<clock> <seconds> <nanoseconds>"
+// (white space between, seconds signed, 0 <= nanoseconds < 10^9), for the
+// clocks "monotonic" and "boottime". Returns in *boottime_ns the boottime
+// offset in nanoseconds. kSyntax for any other shape or a missing boottime
+// line, kRange when the offset does not fit in 64-bit nanoseconds.
+ParseError ParseTimensOffsets(std::string_view text, int64_t* boottime_ns);
 
 // The owner record a lock symlink's target carries.
 //

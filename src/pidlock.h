@@ -74,7 +74,8 @@ enum class Errc : int {
   kLockNotSymlink,
   // The lock's target does not end in a PID, or its record is malformed.
   kLockTargetInvalid,
-  // /proc is not mounted or this process's own entries cannot be read.
+  // /proc is not mounted or this process's own entries cannot be read (or
+  // its time namespace's boot offset is not a whole number of clock ticks).
   kProcUnavailable,
   // /proc belongs to another PID namespace: readlink("/proc/self") is not
   // getpid().
@@ -98,6 +99,13 @@ enum class Errc : int {
   kNotHeld,
   // Guard only: another live instance holds the lock (see GuardData).
   kHeld,
+  // The witness (an OFD lock on the key directory) cannot be taken, so
+  // judges in other PID namespaces could not see this holder: not acquired.
+  kWitnessUnavailable,
+  // Another process has held the key directory's flock for kFlockTimeout:
+  // most likely a stopped process, or a fork child of one that died holding
+  // it. Nothing was taken over or removed.
+  kKeyDirectoryBusy,
 };
 
 // The error category of Errc ("pidlock").

@@ -53,7 +53,31 @@ SelfRecord* ReadSelf(Errc* error) {
       stat.pid != self.pid) {
     return nullptr;
   }
-  self.start_time = stat.start_time;
+  self.ticks_per_second = sysconf(_SC_CLK_TCK);
+  if (self.ticks_per_second <= 0 || 1000000000 % self.ticks_per_second != 0) {
+    return nullptr;
+  }
+
+  // /proc shows start times shifted by the reader's time-namespace boot
+  // offset; records carry them without it. Kernels before 5.6 have no time
+  // namespaces (and no such file): offset 0. An offset that is no whole
+  // number of ticks cannot be taken out exactly: refuse.
+  int64_t offset_ns = 0;
+  int e = ReadCapped("/proc/self/timens_offsets", 256, &text, &truncated);
+  if (e == 0) {
+    if (truncated || ParseTimensOffsets(text, &offset_ns) != ParseError::kOk) {
+      return nullptr;
+    }
+  } else if (e != ENOENT) {
+    return nullptr;
+  }
+  const int64_t tick_ns = 1000000000 / self.ticks_per_second;
+  if (offset_ns % tick_ns != 0) return nullptr;
+  self.boottime_offset_ticks = offset_ns / tick_ns;
+  const __int128 start_time =
+      static_cast<__int128>(stat.start_time) - self.boottime_offset_ticks;
+  if (start_time < 0) return nullptr;
+  self.start_time = static_cast<uint64_t>(start_time);
 
   struct stat ns;
   if (::stat("/proc/self/ns/pid", &ns) != 0) return nullptr;
@@ -75,7 +99,6 @@ SelfRecord* ReadSelf(Errc* error) {
     return nullptr;
   }
   self.boot_wall_ns = ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_BOOTTIME);
-  self.ticks_per_second = sysconf(_SC_CLK_TCK);
 
   LockTarget target;
   target.kind = LockTarget::Kind::kRecord;
@@ -131,25 +154,30 @@ int SetWitness(int key_fd, bool held) {
   // OFD locks belong to the open file description: released when its last
   // descriptor closes (also at process death), and not dropped by closing
   // another descriptor of the same directory, unlike classic POSIX locks.
-  return fcntl(key_fd, F_OFD_SETLK, &witness) == 0 ? 0 : errno;
+  while (fcntl(key_fd, F_OFD_SETLK, &witness) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+Witness TestWitness(int key_fd) {
+  // Would a write lock conflict? Only with another description's read lock:
+  // this process's own witness (if any) does not count.
+  struct flock test = {};
+  test.l_type = F_WRLCK;
+  test.l_whence = SEEK_SET;
+  test.l_start = 0;
+  test.l_len = 1;
+  while (fcntl(key_fd, F_OFD_GETLK, &test) != 0) {
+    if (errno != EINTR) return Witness::kError;
+  }
+  return test.l_type == F_UNLCK ? Witness::kReleased : Witness::kHeld;
 }
 
 void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe) {
   if (need == Need::kNothing) return;
   if (need == Need::kWitness) {
-    // Would a write lock conflict? Only with another description's read
-    // lock: this process's own witness (if any) does not count.
-    struct flock test = {};
-    test.l_type = F_WRLCK;
-    test.l_whence = SEEK_SET;
-    test.l_start = 0;
-    test.l_len = 1;
-    if (fcntl(key_fd, F_OFD_GETLK, &test) != 0) {
-      probe->witness = Witness::kError;
-    } else {
-      probe->witness =
-          test.l_type == F_UNLCK ? Witness::kReleased : Witness::kHeld;
-    }
+    probe->witness = TestWitness(key_fd);
     return;
   }
   char path[64];

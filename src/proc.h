@@ -35,8 +35,12 @@ void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe);
 
 // Takes (`held` true) or drops the witness: an OFD read lock on byte 0 of
 // the key directory `key_fd`, held by every holder while it holds. Returns
-// 0 or the errno of fcntl(2).
+// 0 or the errno of fcntl(2) (EINTR is retried).
 int SetWitness(int key_fd, bool held);
+
+// Tests the witness of the key directory `key_fd`: held by another open
+// file description than `key_fd`'s, released, or kError.
+Witness TestWitness(int key_fd);
 
 // The caller's identity and the lock target it writes.
 struct SelfRecord {

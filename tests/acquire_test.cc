@@ -5,15 +5,21 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -156,6 +162,47 @@ TEST(TryAcquireTest, ZombieHolderIsDead) {
   AcquireResult r = TryAcquire(dir.path(), kKey);
   ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
   EXPECT_EQ(r.holder.reason, Reason::kZombie);
+}
+
+// When a holder's main thread exits (pthread_exit) while another thread
+// runs, /proc shows state Z: the holder is alive all the same.
+TEST(TryAcquireTest, HolderWhoseMainThreadExitedIsAlive) {
+  TempDir dir;
+  Child holder([&](Child& self) {
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    if (r.outcome != Outcome::kAcquired) return 1;
+    static Child* ready = &self;
+    pthread_t thread;
+    pthread_create(
+        &thread, nullptr,
+        [](void*) -> void* {
+          ready->Ready();
+          pause();
+          return nullptr;
+        },
+        nullptr);
+    // What pthread_exit() does to the main thread, without unwinding the
+    // test's stack: the exit(2) of this thread alone.
+    syscall(SYS_exit, 0);
+    return 0;
+  });
+  ASSERT_TRUE(holder.WaitReady());
+  // Wait until the main thread is gone (state Z).
+  for (int i = 0; i < 5000; ++i) {
+    internal::Stat stat;
+    std::ifstream file("/proc/" + std::to_string(holder.pid()) + "/stat");
+    std::stringstream text;
+    text << file.rdbuf();
+    if (internal::ParseStat(text.str(), &stat) == internal::ParseError::kOk &&
+        stat.state == 'Z') {
+      EXPECT_EQ(stat.num_threads, 2u);
+      break;
+    }
+    usleep(1000);
+  }
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
+  EXPECT_EQ(r.holder.pid, holder.pid());
 }
 
 TEST(TryAcquireTest, SecondAcquireInOneProcessIsHeldByThisProcess) {
@@ -416,6 +463,23 @@ TEST(ReleaseTest, SameTargetButAnotherInodeIsNotOurs) {
   EXPECT_EQ(ReadLock(dir.path(), kKey), target);
 }
 
+// A process stopped while holding the key directory's flock must not hang
+// everyone else: takeover gives up with kKeyDirectoryBusy.
+TEST(RefusalTest, FlockHeldTooLongGivesKeyDirectoryBusy) {
+  TempDir dir;
+  MakeLock(dir.path(), kKey, "/tmp/app/999999");  // stale
+  int fd = open((dir.path() + "/app").c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);  // as a stopped process would
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kError);
+  EXPECT_EQ(r.error.code, Errc::kKeyDirectoryBusy);
+  EXPECT_EQ(r.error.state, State::LOCKING_FOR_TAKEOVER);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), "/tmp/app/999999");
+  close(fd);
+  EXPECT_EQ(TryAcquire(dir.path(), kKey).outcome, Outcome::kAcquired);
+}
+
 TEST(ForkTest, ChildNeverReleasesItsParentsLock) {
   TempDir dir;
   AcquireResult r = TryAcquire(dir.path(), kKey);
@@ -662,6 +726,55 @@ TEST(NamespaceTest, HolderInAnotherPidNamespaceIsJudgedByItsWitness) {
   r = TryAcquire(dir.path(), kKey);
   ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
   EXPECT_EQ(r.holder.reason, Reason::kWitnessReleased);
+}
+
+// A judge in another time namespace (its boot time shifted by 1000 s) reads
+// other start times in /proc; it must still see the holder alive, and a
+// holder there must still be seen alive from here.
+TEST(NamespaceTest, TimeNamespacesDoNotChangeWhoIsAlive) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for a time namespace";
+  TempDir dir;
+  // Runs `body` in a child of a new time namespace; returns its exit status.
+  auto in_time_namespace = [&](const std::function<int(Child&)>& body) {
+    return std::make_unique<Child>([&, body](Child& outer) {
+      if (unshare(CLONE_NEWTIME) != 0) _exit(77);
+      int fd = open("/proc/self/timens_offsets", O_WRONLY);
+      const char offsets[] = "boottime 1000 0\n";
+      if (fd < 0 || write(fd, offsets, sizeof(offsets) - 1) < 0) _exit(77);
+      close(fd);
+      Child inner([&](Child&) { return body(outer); });
+      int status = inner.Wait();
+      _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 4);
+      return 4;
+    });
+  };
+  {  // The holder here, the judge in the shifted namespace.
+    auto holder = Holder(dir.path());
+    auto judge = in_time_namespace([&](Child&) {
+      AcquireResult r = TryAcquire(dir.path(), kKey);
+      return r.outcome == Outcome::kHeld && r.holder.reason == Reason::kAlive
+                 ? 0
+                 : 1;
+    });
+    int status = judge->Wait();
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+      GTEST_SKIP() << "cannot create a time namespace here";
+    }
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "a live holder judged dead";
+  }
+  {  // The holder in the shifted namespace, the judge here.
+    auto holder = in_time_namespace([&](Child& outer) {
+      AcquireResult r = TryAcquire(dir.path(), kKey);
+      if (r.outcome != Outcome::kAcquired) return 3;
+      outer.Ready();
+      pause();
+      return 0;
+    });
+    ASSERT_TRUE(holder->WaitReady());
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
+    EXPECT_EQ(r.holder.reason, Reason::kAlive);
+  }
 }
 
 // hidepid=2: another user's process has no /proc entry, but kill(2) says

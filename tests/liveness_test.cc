@@ -49,15 +49,16 @@ LockTarget Legacy(pid_t pid) {
   return t;
 }
 
-std::string StatText(pid_t pid, char state, uint64_t start_time) {
+std::string StatText(pid_t pid, char state, uint64_t start_time, int threads) {
   return std::to_string(pid) + " (app) " + state +
-         " 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 " +
-         std::to_string(start_time) + " 0 0\n";
+         " 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 " + std::to_string(threads) +
+         " 0 " + std::to_string(start_time) + " 0 0\n";
 }
 
-Probe Running(pid_t pid, uint64_t start_time, char state = 'S') {
+Probe Running(pid_t pid, uint64_t start_time, char state = 'S',
+              int threads = 1) {
   Probe p;
-  p.stat = StatText(pid, state, start_time);
+  p.stat = StatText(pid, state, start_time, threads);
   p.cmdline = std::string("app\0--flag\0", 11);
   return p;
 }
@@ -154,6 +155,9 @@ TEST(JudgeTest, SpecTable) {
        Verdict::kDead, Reason::kZombie, Errc::kOk},
       {"dead (X)", Record(200, 7000), Running(200, 7000, 'X'), Identity::kKey,
        0, Verdict::kDead, Reason::kZombie, Errc::kOk},
+      // pthread_exit() in the main thread: Z, but other threads run.
+      {"Z with live threads", Record(200, 7000), Running(200, 7000, 'Z', 2),
+       Identity::kKey, 0, Verdict::kAlive, Reason::kAlive, Errc::kOk},
       {"pid reused", Record(200, 7000), Running(200, 7001), Identity::kKey, 0,
        Verdict::kDead, Reason::kPidReused, Errc::kOk},
       {"previous boot", other_boot, Running(200, 7000), Identity::kKey, 0,
@@ -207,6 +211,18 @@ TEST(JudgeTest, SpecTable) {
     EXPECT_EQ(j.reason, row.reason) << row.name;
     EXPECT_EQ(j.error, row.error) << row.name;
   }
+}
+
+// Start times in /proc are shifted by the reader's time-namespace boot
+// offset; records carry them without it.
+TEST(JudgeTest, StartTimesAreComparedWithoutTheTimeNamespaceOffset) {
+  Self self = MakeSelf();
+  self.boottime_offset_ticks = 1000000;  // +10000 s, read by this process
+  Judgement j =
+      Judge(Record(200, 7000), self, Running(200, 1007000), Identity::kKey, 0);
+  EXPECT_EQ(j.verdict, Verdict::kAlive);
+  j = Judge(Record(200, 7000), self, Running(200, 7000), Identity::kKey, 0);
+  EXPECT_EQ(j.reason, Reason::kPidReused);
 }
 
 TEST(JudgeTest, NothingUnreadIsJudgedDead) {

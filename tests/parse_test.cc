@@ -66,6 +66,45 @@ TEST(ParseStatTest, CommWithSpacesParenthesesAndNewlines) {
   }
 }
 
+TEST(ParseStatTest, NumThreads) {
+  Stat stat;
+  ASSERT_EQ(ParseStat("7 (x) Z 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 3 0 9", &stat),
+            ParseError::kOk);
+  EXPECT_EQ(stat.num_threads, 3u);
+  EXPECT_EQ(ParseStat("7 (x) Z 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 x 0 9", &stat),
+            ParseError::kSyntax);
+}
+
+TEST(ParseTimensOffsetsTest, Table) {
+  struct Case {
+    std::string text;
+    ParseError error;
+    int64_t boottime_ns;
+  };
+  const Case kCases[] = {
+      {"monotonic           0         0\nboottime            0         0\n",
+       ParseError::kOk, 0},
+      {"monotonic 7 0\nboottime 100000 0\n", ParseError::kOk, 100000000000000},
+      {"monotonic 0 0\nboottime -5 0\n", ParseError::kOk, -5000000000},
+      {"boottime -1 500000000", ParseError::kOk, -500000000},  // -0.5 s
+      {"monotonic 0 0\n", ParseError::kSyntax, 0},  // no boottime line
+      {"boottime 1 0\nboottime 1 0\n", ParseError::kSyntax, 0},
+      {"boottime 1 1000000000\n", ParseError::kSyntax, 0},
+      {"boottime +1 0\n", ParseError::kSyntax, 0},
+      {"boottime 1\n", ParseError::kSyntax, 0},
+      {"realtime 1 0\nboottime 1 0\n", ParseError::kSyntax, 0},
+      {"boottime 99999999999999999 0\n", ParseError::kRange, 0},
+      {"", ParseError::kSyntax, 0},
+  };
+  for (const Case& c : kCases) {
+    int64_t ns = 42;
+    EXPECT_EQ(ParseTimensOffsets(c.text, &ns), c.error) << c.text;
+    if (c.error == ParseError::kOk) {
+      EXPECT_EQ(ns, c.boottime_ns) << c.text;
+    }
+  }
+}
+
 TEST(ParseStatTest, Errors) {
   Stat stat;
   EXPECT_EQ(ParseStat("", &stat), ParseError::kEmpty);
