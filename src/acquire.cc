@@ -440,7 +440,11 @@ std::error_code Lock::Release() {
     }
   }
   EnterState(State::RELEASED);
-  close(fd);  // drops the flock
+  // Unlock explicitly: close(2) drops the flock only with the last
+  // descriptor of the open file description, and a fork child that has not
+  // exec'd still has one (the witness stays with it: see F1 in the spec).
+  UnlockDirectory(fd);
+  close(fd);
   return result;
 }
 

@@ -513,6 +513,26 @@ TEST(ForkTest, ChildDestroyingItsCopyReleasesNothing) {
   EXPECT_EQ(ReadLock(dir.path(), kKey), r.lock.target());
 }
 
+// A pre-fork server: the holder forks a worker that keeps running, then
+// releases. The worker's copy of the key directory's descriptor must not
+// keep the flock: the next takeover would block on it.
+TEST(ForkTest, WorkerForkedByTheHolderDoesNotKeepTheFlock) {
+  TempDir dir;
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired);
+  Child worker([&](Child& self) {
+    self.Ready();
+    pause();
+    return 0;
+  });
+  ASSERT_TRUE(worker.WaitReady());
+  EXPECT_FALSE(r.lock.Release());
+  MakeLock(dir.path(), kKey, "/tmp/app/999999");  // a stale lock to take over
+  AcquireResult again = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(again.outcome, Outcome::kAcquired) << again.error.Message();
+  EXPECT_TRUE(again.lock.took_over());
+}
+
 TEST(ExecTest, LockStaysHeldAcrossExec) {
   TempDir dir;
   Child holder([&](Child& self) {
