@@ -247,7 +247,7 @@ class Acquirer {
       // create, so at most one process turns "no lock" into "my lock".
       EnterState(state_ = State::ATTEMPTING_TO_CREATE_A_SYMLINK);
       std::error_code created = CreateLock(record);
-      if (!created) return Acquired(std::move(result), record, State::OK);
+      if (!created) return Acquired(std::move(result), *self, State::OK);
       if (created != std::errc::file_exists) return Fail(created);
 
       // The lock exists: read it and judge its holder. Loops back to S4
@@ -313,7 +313,7 @@ class Acquirer {
         created = CreateLock(record);
         UnlockDirectory(fd);
         if (!created) {
-          return Acquired(std::move(result), record,
+          return Acquired(std::move(result), *self,
                           State::OK_STALE_LOCK_REMOVED);
         }
         if (created != std::errc::file_exists) return Fail(created);
@@ -359,8 +359,9 @@ class Acquirer {
     return Fail(SystemError(e));
   }
 
-  AcquireResult Acquired(AcquireResult result, const std::string& record,
+  AcquireResult Acquired(AcquireResult result, const SelfRecord& self,
                          State state) {
+    const std::string& record = self.target;
     struct stat st;
     if (fstatat(fd_, kLockName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       // Our lock vanished between symlinkat and fstatat: someone removed it
@@ -371,7 +372,7 @@ class Acquirer {
     result.outcome = Outcome::kAcquired;
     result.lock.fd_ = std::exchange(fd_, -1);
     result.lock.path_ = key_path_ + "/" + kLockName;
-    result.lock.owner_ = getpid();
+    result.lock.owner_ = self.self.pid;  // GetSelf checked it is getpid()
     result.lock.inode_ = st.st_ino;
     result.lock.target_ = record;
     result.lock.took_over_ = state == State::OK_STALE_LOCK_REMOVED;
