@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every check of this repository, as CI runs it: installs what is missing,
-# then the whole Bazel test suite, the model check of spec/, each fuzzer for
-# $FUZZ_SECONDS (default 30), and a smoke run of the benchmarks.
+# then the whole Bazel test suite (and again under ASan+UBSan), the model
+# check of spec/, each fuzzer for $FUZZ_SECONDS (default 30), a smoke run of
+# the benchmarks, warning-free builds with gcc and clang, clang-format and
+# clang-tidy, and both consumer examples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install_deps.sh
@@ -26,7 +28,15 @@ step() {  # step NAME COMMAND...
 step "bazel test //..." bazel test //... --test_summary=terse
 step "spec: model check" bash spec/check.sh
 step "fuzz: each fuzzer for ${FUZZ_SECONDS:-30} s" bash fuzz/run_fuzzers.sh
-step "bench: smoke run" bash bench/smoke.sh
+step "bench: smoke run" env BAZEL=bazel bash bench/smoke.sh
+step "warnings: gcc" bazel build --config=warnings //...
+step "warnings: clang" bazel build --config=warnings --config=clang //...
+step "bazel test --config=asan //... (ASan+UBSan)" \
+  bazel test --config=asan //... --test_summary=terse
+step "style: clang-format, clang-tidy" bash tools/check_style.sh
+step "examples: Bazel consumer" bash examples/bazel_consumer/run.sh
+step "examples: CMake consumer" bash examples/cmake_consumer/run.sh
+step "dist: source tarball" bash tools/dist.sh
 
 echo
 echo "test_all: $steps passed, $failed failed"
