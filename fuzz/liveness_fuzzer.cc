@@ -71,7 +71,8 @@ Self ConsumeSelf(FuzzedDataProvider* in) {
   Self self;
   self.pid = in->ConsumeIntegralInRange<pid_t>(1, kPidMax);
   self.start_time = in->ConsumeIntegral<uint64_t>();
-  self.pid_ns = in->ConsumeIntegral<uint64_t>();
+  self.pid_ns = in->ConsumeBool() ? pidlock::internal::kInitialPidNamespace
+                                  : in->ConsumeIntegral<uint64_t>();
   self.boot8 = Boot8(in->ConsumeIntegral<uint32_t>());
   self.host = in->ConsumeRandomLengthString(16);
   if (self.host.empty()) self.host = "vm";
@@ -352,7 +353,13 @@ void CheckJudge(const LockTarget& target, const Self& self, const Probe& probe,
   if (probe.stat_errno == ENOENT || probe.stat_errno == ESRCH) {
     // No /proc entry: dead only if kill(2) agrees there is no such process;
     // EPERM (hidepid) or success leave it unknown.
-    if (probe.kill_errno == ESRCH) {
+    if (probe.kill_errno == ESRCH && !record &&
+        self.pid_ns != pidlock::internal::kInitialPidNamespace) {
+      // The original's lock, judged from a container: its PID may be
+      // another namespace's.
+      FUZZ_CHECK(got.verdict == Verdict::kUnknown);
+      FUZZ_CHECK(got.error == Errc::kLegacyHolderNotVisible);
+    } else if (probe.kill_errno == ESRCH) {
       FUZZ_CHECK(dead && got.reason == Reason::kNoSuchProcess);
     } else {
       FUZZ_CHECK(got.verdict == Verdict::kUnknown);

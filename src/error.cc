@@ -62,6 +62,10 @@ class Category : public std::error_category {
         return "cannot take the witness lock (fcntl F_OFD_SETLK) on the key "
                "directory; not acquiring a lock that judges in other PID "
                "namespaces could not see";
+      case Errc::kLegacyHolderNotVisible:
+        return "the lock was made by the original npm pidlock, which records "
+               "no PID namespace, and its PID does not exist in this "
+               "container's PID namespace: the holder may be alive elsewhere";
       case Errc::kKeyDirectoryBusy:
         return "another process has held the key directory's flock for 10 s "
                "(stopped, or a fork child of a process that died holding it)";

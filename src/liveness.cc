@@ -69,8 +69,15 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
 
   if (probe.stat_errno == ENOENT || probe.stat_errno == ESRCH) {
     // No /proc entry. kill(2) tells "gone" from "hidden" (hidepid).
-    if (probe.kill_errno == ESRCH) return Dead(Reason::kNoSuchProcess);
-    return Unknown(Errc::kHolderHidden);
+    if (probe.kill_errno != ESRCH) return Unknown(Errc::kHolderHidden);
+    // The original's lock records no PID namespace. Seen from a container,
+    // a PID that does not exist here may be a live holder's on the host or
+    // in a sibling container. (From the initial namespace the same doubt
+    // exists for holders inside containers: see spec, "Not guaranteed".)
+    if (!record && self.pid_ns != kInitialPidNamespace) {
+      return Unknown(Errc::kLegacyHolderNotVisible);
+    }
+    return Dead(Reason::kNoSuchProcess);
   }
   if (probe.stat_errno != 0 || probe.stat_truncated) {
     return Unknown(Errc::kHolderUnverifiable);

@@ -20,6 +20,9 @@
 namespace pidlock {
 namespace internal {
 
+// The inode of the initial PID namespace (PROC_PID_INIT_INO).
+inline constexpr uint64_t kInitialPidNamespace = 0xEFFFFFFCU;
+
 // The identity of the calling process, as it records itself in a lock.
 struct Self {
   pid_t pid = 0;

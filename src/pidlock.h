@@ -102,6 +102,10 @@ enum class Errc : int {
   // The witness (an OFD lock on the key directory) cannot be taken, so
   // judges in other PID namespaces could not see this holder: not acquired.
   kWitnessUnavailable,
+  // A lock of the original npm package (no owner record, so no PID
+  // namespace) whose PID does not exist here, while this process is not in
+  // the initial PID namespace: the holder may live in another namespace.
+  kLegacyHolderNotVisible,
   // Another process has held the key directory's flock for kFlockTimeout:
   // most likely a stopped process, or a fork child of one that died holding
   // it. Nothing was taken over or removed.

@@ -225,6 +225,21 @@ TEST(JudgeTest, StartTimesAreComparedWithoutTheTimeNamespaceOffset) {
   EXPECT_EQ(j.reason, Reason::kPidReused);
 }
 
+// The original's locks record no PID namespace: from a container, a PID
+// that does not exist here may be a live holder's elsewhere.
+TEST(JudgeTest, OriginalsLockWithAMissingPidIsUnknownInAContainer) {
+  Self self = MakeSelf();
+  self.pid_ns = 4026532999;  // not the initial PID namespace
+  Judgement j = Judge(Legacy(200), self, Missing(ESRCH), Identity::kKey, 0);
+  EXPECT_EQ(j.verdict, Verdict::kUnknown);
+  EXPECT_EQ(j.error, Errc::kLegacyHolderNotVisible);
+  // Records name their namespace: no doubt there.
+  LockTarget record = Record(200, 7000);
+  record.pid_ns = self.pid_ns;
+  j = Judge(record, self, Missing(ESRCH), Identity::kKey, 0);
+  EXPECT_EQ(j.reason, Reason::kNoSuchProcess);
+}
+
 TEST(JudgeTest, NothingUnreadIsJudgedDead) {
   // A default Probe says "read, empty": it must never make a holder dead.
   const Self self = MakeSelf();
