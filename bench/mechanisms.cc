@@ -22,8 +22,8 @@
 #include <system_error>
 #include <utility>
 
-#include "bench/seed_lock.h"
 #include "src/pidlock.h"
+#include "tests/seed/seed_pidlock.h"
 
 namespace pidlock_bench {
 namespace {
@@ -261,25 +261,27 @@ class QLockFileMechanism : public Mechanism {
   QLockFile lock_file_;
 };
 
-// The original npm package's algorithm in C++ (bench/seed_lock.h).
+// The original npm package's algorithm in C++ (tests/seed/seed_pidlock.h,
+// the same copy the race-test suite proves racy).
 class SeedMechanism : public Mechanism {
  public:
   explicit SeedMechanism(const std::string& dir) : dir_(dir) {}
 
   Attempt TryLock() override {
-    SeedGuardResult r = SeedGuard(dir_, kKey);
+    pidlock_seed::GuardResult r = pidlock_seed::Guard(dir_, kKey);
     if (r.acquired) {
       held_ = std::move(r);
       return Attempt::kAcquired;
     }
-    if (r.state == SeedState::CONFIRMED_TO_NOT_START) return Attempt::kHeld;
-    error_ = std::string(SeedStateName(r.state)) + ": " + r.error;
+    if (r.state == pidlock_seed::SeedState::CONFIRMED_TO_NOT_START)
+      return Attempt::kHeld;
+    error_ = std::string(pidlock_seed::SeedStateName(r.state)) + ": " + r.error;
     return Attempt::kError;
   }
 
   bool Unlock() override {
-    SeedCleanup(held_);
-    held_ = SeedGuardResult();
+    pidlock_seed::Cleanup(held_);
+    held_ = pidlock_seed::GuardResult();
     return true;
   }
 
@@ -287,13 +289,13 @@ class SeedMechanism : public Mechanism {
     return dir_ + "/" + kKey + "/lock";
   }
   bool TookOver() const override {
-    return held_.state == SeedState::OK_STALE_LOCK_REMOVED;
+    return held_.state == pidlock_seed::SeedState::OK_STALE_LOCK_REMOVED;
   }
 
  private:
   static constexpr char kKey[] = "app";
   const std::string dir_;
-  SeedGuardResult held_;
+  pidlock_seed::GuardResult held_;
 };
 
 // pidlock: TryAcquire / Acquire with a timeout / Lock::Release.
@@ -408,7 +410,7 @@ const std::vector<MechanismInfo>& Mechanisms() {
        {SYS_nanosleep, SYS_clock_nanosleep},
        [](const std::string& d) { return Make<QLockFileMechanism>(d); }},
       {"seed_cpp",
-       "npm pidlock 0.1.0's algorithm in C++ (bench/seed_lock.cc)",
+       "npm pidlock 0.1.0's algorithm in C++ (tests/seed/seed_pidlock.cc)",
        false,
        false,
        {},

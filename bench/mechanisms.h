@@ -3,7 +3,7 @@
 // The locks the benchmarks compare, behind one interface: the kernel's own
 // (flock, fcntl OFD locks), the libraries a user would pick instead (libbsd
 // pidfile, liblockfile, Qt5 QLockFile), the original npm package's algorithm
-// (bench/seed_lock.h) and pidlock. Each row of bench/RESULTS.md names a
+// (tests/seed/seed_pidlock.h) and pidlock. Each row of bench/RESULTS.md names a
 // mechanism by its id.
 //
 //   const MechanismInfo* info = FindMechanism("pidlock");

@@ -25,7 +25,7 @@ namespace {
 void EnterState(GuardResult* data, SeedState state) {
   data->state = state;
   static bool stopped = false;
-  const char* stop_at = getenv("PIDLOCK_TEST_STOP_AT");
+  static const char* const stop_at = getenv("PIDLOCK_TEST_STOP_AT");
   if (stopped || stop_at == nullptr) return;
   if (strcmp(stop_at, SeedStateName(state)) != 0) return;
   stopped = true;
