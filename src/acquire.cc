@@ -87,8 +87,7 @@ bool ValidKey(const std::string& key) {
 // description closes, so a SIGKILLed process never leaves it held. It is held
 // for a few syscalls at a time, so a wait of kFlockTimeout means a process
 // stopped while holding it (or a fork child that inherited it): give up
-// rather than hang. Returns 0, Errc::kKeyDirectoryBusy as a negative value,
-// or an errno.
+// rather than hang. Returns {}, Errc::kKeyDirectoryBusy, or an errno.
 constexpr auto kFlockTimeout = std::chrono::seconds(10);
 std::error_code LockDirectory(int key_fd) {
   const auto deadline = std::chrono::steady_clock::now() + kFlockTimeout;
@@ -273,8 +272,9 @@ class Acquirer {
           return result;
         }
 
-        // Dead, and a dead process never comes back: only "is it still the
-        // same lock" needs confirming, under the flock.
+        // Dead. A process judged dead from /proc never comes back, so only
+        // "is it still the same lock" needs confirming, under the flock; a
+        // WitnessReleased verdict is the exception, tested again below.
         EnterState(state_ = State::LOCKING_FOR_TAKEOVER);
         if (std::error_code busy = LockDirectory(fd)) return Fail(busy);
         EnterState(state_ = State::CONFIRMING_STALE_LOCK);

@@ -26,11 +26,12 @@ inline constexpr uint64_t kInitialPidNamespace = 0xEFFFFFFCU;
 // The identity of the calling process, as it records itself in a lock.
 struct Self {
   pid_t pid = 0;
-  uint64_t start_time = 0;  // /proc/self/stat field 22
-  uint64_t pid_ns = 0;      // inode of /proc/self/ns/pid
-  std::string boot8;        // first 8 hex digits of the boot id
-  std::string host;         // uname(2) nodename
-  std::string cmdline;      // /proc/self/cmdline bytes (Identity::kCmdline)
+  // /proc/self/stat field 22 less boottime_offset_ticks (see below).
+  uint64_t start_time = 0;
+  uint64_t pid_ns = 0;  // inode of /proc/self/ns/pid
+  std::string boot8;    // first 8 hex digits of the boot id
+  std::string host;     // uname(2) nodename
+  std::string cmdline;  // /proc/self/cmdline bytes (Identity::kCmdline)
   // Wall-clock time of boot, in nanoseconds since the epoch (REALTIME minus
   // BOOTTIME), and the kernel's clock ticks per second: turn a start time
   // into a wall-clock time for the original's locks.

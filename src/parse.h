@@ -95,7 +95,8 @@ struct LockTarget {
   pid_t pid = 0;
   std::string boot8;        // kRecord: first 8 hex digits of the boot id
   uint64_t pid_ns = 0;      // kRecord: inode of /proc/<pid>/ns/pid
-  uint64_t start_time = 0;  // kRecord: /proc/<pid>/stat field 22
+  uint64_t start_time = 0;  // kRecord: /proc/<pid>/stat field 22, less
+                            // the writer's time-namespace boot offset
   std::string host;         // kRecord: the host name, decoded
 };
 

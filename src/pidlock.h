@@ -153,7 +153,8 @@ struct Options {
 // Who holds (or held) a lock, as far as it can be told.
 struct Holder {
   pid_t pid = 0;
-  // /proc/<pid>/stat field 22 (clock ticks after boot); 0 for a lock made by
+  // /proc/<pid>/stat field 22 (clock ticks after boot) as the holder read it,
+  // less its time-namespace boot offset; 0 for a lock made by
   // the original npm package, which records none.
   uint64_t start_time = 0;
   // Arguments joined by spaces; empty when unreadable or not needed.
@@ -215,7 +216,8 @@ class Lock {
 
  private:
   friend class Acquirer;
-  int fd_ = -1;      // the key directory, O_CLOEXEC
+  int fd_ = -1;      // the key directory (close-on-exec unless
+                     // KeepAcrossExec)
   pid_t owner_ = 0;  // getpid() of the acquirer
   ino_t inode_ = 0;  // the lock symlink this holder created
   bool took_over_ = false;
