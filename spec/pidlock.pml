@@ -1,76 +1,91 @@
 /*
- * pidlock.pml -- Promela model of the pidlock protocol of spec/state_machine.md.
+ * pidlock.pml -- Promela model of the pidlock protocol as implemented (src/acquire.cc,
+ * src/liveness.cc, src/proc.cc) and specified in spec/state_machine.md.
  *
  * Modelled: try-acquire from S3 ATTEMPTING_TO_CREATE_A_SYMLINK to S11 OK, S12
- * OK_STALE_LOCK_REMOVED or S6 CONFIRMED_TO_NOT_START (with the takeover S7..S10
- * under flock(2)), the witness (an OFD read lock on byte 0 of the key directory,
- * taken just before each symlinkat and kept while holding), and release S13..S16.
+ * OK_STALE_LOCK_REMOVED or S6 CONFIRMED_TO_NOT_START (the takeover S7..S10 under flock(2),
+ * with T21: the witness re-tested under the flock), the witness (an OFD read lock on byte 0
+ * of the key directory, taken just before each symlinkat and kept while holding), release
+ * S13..S16, the bounded flock wait (KeyDirectoryBusy) and exec with KeepAcrossExec.
  * S1 and S2 touch no shared state, so they are not steps here.
  *
- * One Promela step = one system call (symlinkat, readlinkat, fstatat, unlinkat,
- * flock, fcntl F_OFD_SETLK / F_OFD_GETLK, close); d_step/atomic make each step
- * indivisible, which is what the kernel guarantees for each call.  A /proc probe
- * (S5) is one step too: it reports what was true at one instant.
+ * One Promela step = one system call (symlinkat, readlinkat, fstatat, unlinkat, flock,
+ * fcntl F_OFD_SETLK / F_OFD_GETLK, close); d_step/atomic make each step indivisible, which
+ * is what the kernel guarantees for each call.  A /proc probe (S5) is one step too: it
+ * reports what was true at one instant.
  *
  * Shared state:
- *   lock, lock_ver  the "lock" symlink: NONE or the identity its record names, and a
- *                   version standing for its (inode, mtime): every symlinkat makes a
- *                   new one (with -DVERSION_REUSE it may repeat the previous lock's:
- *                   an inode number reused within one timestamp tick).
+ *   lock            the "lock" symlink: NONE or the identity its record names.
+ *   vseen[p]        does the (inode, mtime) slot p's fstatat read at S4 equal that of the
+ *                   newest symlink?  vmine[p]: likewise for the symlink p created.  Every
+ *                   comparison in the code is "equal to the lock's (inode, mtime) now", the
+ *                   lock is always the newest symlink, and a new symlink gets either a new
+ *                   (inode, mtime) (all bits cleared) or the removed one's (bits kept); so
+ *                   these bits are exact, where a counter of versions would only tell apart
+ *                   states that behave the same.
  *   flk             flock(keyfd, LOCK_EX): NOBODY or the slot holding it.
  *   wit[p], nwit    the witness read locks held, per slot, and their count.
- * Processes: N pid slots, one process at a time each.  A process is an incarnation
- * of its slot; identity (pid, incarnation) stands for the record (boot, pidns,
- * start time, host, pid): a later process reusing the pid has another start time.
- * PID namespaces: slots 0..N-2 run in the host's namespace 0; slot N-1 is a
- * container restarted for every incarnation: incarnation i runs in namespace 1+i.
- * A judge facing a record from another namespace uses the witness (F_OFD_GETLK):
- * held by anyone else -> ALIVE (WitnessHeld), released -> DEAD (WitnessReleased).
- * Otherwise the judge is the /proc liveness function, modelled as an oracle:
- * identity (p, i) is ALIVE iff slot p currently runs incarnation i.
+ * Processes: N pid slots, one process at a time each.  A process is an incarnation of its
+ * slot; identity (pid, incarnation) stands for the record (boot, pidns, start time, host,
+ * pid): a later process reusing the pid has another start time.  PID namespaces: slots
+ * 0..N-2 run in the host's namespace 0; slot N-1 is a container restarted for every
+ * incarnation: incarnation i runs in namespace 1+i.  Time namespaces: slot 1 runs in a
+ * time namespace with a boot-time offset, the others in the initial one.
+ * A judge facing a record from another PID namespace tests the witness (F_OFD_GETLK).
+ * Otherwise the judge reads /proc, modelled as an oracle: identity (p, i) exists iff slot p
+ * currently runs incarnation i; the Zombie rule (L13) and the start-time rule (L14) are
+ * applied to what /proc shows, below.
  *
- * Faults: any running process may be SIGKILLed before any of its steps (KILL):
- * the kernel drops its flock and its witness; its lock symlink stays, stale.  After
- * a kill or an exit the pid may be reused by a new incarnation.  Initially the lock
- * names identity (pid 0, incarnation 0), which is dead: slot 0 starts as exited and
- * its next process reuses pid 0 (PidReused for others, OwnPidEarlierProcess for
- * itself); slot N-1 judges it through the witness.
+ * The environment (all on by default):
+ *   - SIGKILL of any running process before any of its steps: the kernel drops its flock
+ *     and its witness; its lock symlink stays, stale.  The pid may then be reused.
+ *     (Not while waiting in S7 or S13: waiting holds nothing, so that kill is the same as
+ *     the kill just before the local step into S7 or S13.)
+ *   - The initial lock names identity (pid 0, incarnation 0), which is dead: slot 0 starts
+ *     as exited and its next process reuses pid 0; slot N-1 judges it by the witness.
+ *   - A new symlink may get the removed one's (inode, mtime): an inode number reused
+ *     within one timestamp tick.
+ *   - F_OFD_SETLK of the witness may fail (ENOLCK; EINTR is retried by the code).
+ *   - A live process's main thread may have exited (pthread_exit) while other threads
+ *     run: /proc shows state Z with num_threads > 1.  Chosen afresh at every probe, which
+ *     is more than reality (it cannot come back) and costs no state.
+ *   - A process holding the flock may be stopped (SIGSTOP, a debugger) for ever.
+ *   - A holder may exec; it calls KeepAcrossExec first, so the witness stays.
+ *   - The probe may be in doubt at any look (hidepid, unreadable /proc, fcntl error).
  *
- * Options:
- *   -DNO_WITNESS     the notes' first rule 3: another namespace -> UNKNOWN (refuse)
- *   -DNO_DOUBT       the probe never answers UNKNOWN (by default it may, at any probe)
- *   -DVERSION_REUSE  a new symlink may get the removed one's (inode, mtime)
- *   -DFIX_WITNESS_RECHECK  proposed fix: S8 re-tests the witness under the flock
- *   -DWITNESS_MAY_FAIL     F_OFD_SETLK of the witness may fail; acquiring goes on
- *   -DFIX_WITNESS_REQUIRED proposed fix: if the witness cannot be taken, refuse
- *   -DNO_VERSION_CHECK     S8/S14 compare the target only
- * Known results (spec/check.sh runs them):
- *   default                                  verifies (every symlinkat gets a new (inode, mtime))
- *   -DVERSION_REUSE                          FAILS (I2): WitnessReleased is not monotone
- *   -DVERSION_REUSE -DFIX_WITNESS_RECHECK    verifies
- *   -DNO_WITNESS -DVERSION_REUSE             verifies (DEAD is monotone without the witness)
- *   -DWITNESS_MAY_FAIL                       FAILS (I2)
- *   -DWITNESS_MAY_FAIL -DFIX_WITNESS_REQUIRED  verifies
- * Mutants (each must FAIL; they show the checks are not vacuous):
+ * Switches that remove a fix of the code (each must FAIL; spec/check.sh runs them):
+ *   -DWITHOUT_T21                  W1: S8 does not re-test the witness -> I2
+ *   -DT21_BACK_TO_S3               W1: the re-test starts over at S3 instead of S6: two
+ *                                  judges fooled by each other's S3 witness livelock
+ *                                  -> non-progress cycle
+ *   -DWITHOUT_WITNESS_REQUIRED     W2: a witness that cannot be taken is ignored -> I2
+ *   -DNOTES_ZOMBIE_RULE            Z1: Z or X is a zombie whatever num_threads -> I2
+ *   -DWITHOUT_TIMENS_NORMALISATION N1: records carry start times as the writer's /proc
+ *                                  shows them (with its time-namespace offset) -> I2
+ *   -DWITHOUT_FLOCK_TIMEOUT        F1: flock(LOCK_EX) waits for ever -> invalid end state
+ *   -DWITHOUT_KEEP_ACROSS_EXEC     X1: the exec'd holder's witness is closed -> I2
+ * Other options:
+ *   -DN=.. -DTRIES=..   pid slots (2..5) and attempts per slot (default 3 and 2)
+ *   -DNO_WITNESS        another PID namespace -> UNKNOWN (refuse), no witness at all
+ *   -DNO_DOUBT          the probe never answers UNKNOWN
+ * Mutants (spec/check.sh --mutants; each must FAIL):
  *   -DMUTANT_NO_FLOCK    takeovers skip flock(2)
  *   -DMUTANT_NO_CONFIRM  S8 does not re-read the lock
  *   -DPROBE_MAY_ERR      S5 may call a live holder DEAD
- *   -DLEADER_EXIT -DNOTES_ZOMBIE_RULE  the notes' Zombie rule meets a live process
- *                        whose main thread exited (state Z, num_threads > 1)
  *
  * Properties (IDs of spec/state_machine.md):
- *   I1 mutual exclusion: assert(holder == NONE) when a symlinkat succeeds; the
- *      Monitor checks that at most one process is in the holding condition (states)
- *   I2 no live holder displaced: assert(!ALIVE(lock)) at S9; the Monitor checks that
- *      a live holder's lock stays on disk with its version, and that no LockLost occurs
- *   I3 release never removes another's lock: asserts at S15 and S9 that what is
- *      unlinked is what was confirmed
- *   I4 (bounded) a stale lock is taken over when someone tries: no invalid end state
- *      (no process ends blocked, e.g. on the flock), and no non-progress cycle
- *      (gcc -DNP, pan -l): every execution is finite, so every attempt ends
+ *   I1 mutual exclusion: assert(holder == NONE) when a symlinkat succeeds; the Monitor
+ *      checks that at most one process is in the holding condition (states)
+ *   I2 no holder displaced: assert(lock != holder) at S9; the Monitor checks that a
+ *      holder's lock stays on disk, and that no LockLost occurs
+ *   I3 release never removes another's lock: asserts at S15 and S9 that what is unlinked
+ *      is what was confirmed
+ *   I4 (bounded) a stale lock is taken over when someone tries: no invalid end state (no
+ *      process ends blocked, e.g. on the flock of a stopped process), and no non-progress
+ *      cycle (gcc -DNP, pan -l): every execution is finite, so every attempt ends
  *   I5 doubt never leads to takeover: assert(verdict == DEAD) at S9
  *
- * Run:  spin -a pidlock.pml && gcc -O2 -DSAFETY -o pan pan.c && ./pan
+ * Run:  spin -a pidlock.pml && gcc -O2 -DSAFETY -o pan pan.c && ./pan -m10000
  * (spec/check.sh does this in a temporary directory).
  */
 
@@ -95,6 +110,27 @@
 #define INC_OF(id) (((id) - 1) % INCS)
 #define ALIVE(id)  ((id) != NONE && running[PID_OF(id)] && inc[PID_OF(id)] == INC_OF(id))
 #define NS(id)     (PID_OF(id) == N - 1 -> 1 + INC_OF(id) : 0)
+
+/* Time namespaces (N1).  TOFF(p): the boot-time offset of slot p's time namespace.  /proc
+ * shows a start time shifted by the READER's offset.  The code records start times without
+ * the writer's offset (record = /proc/self start - own offset) and compares a record with
+ * (/proc/<pid> start - own offset).  Start times below are relative to the process's true
+ * start, so the judge sees "the same process" iff the two values are equal. */
+#define TOFF(p) ((p) == 1 -> 1 : 0)
+#ifdef WITHOUT_TIMENS_NORMALISATION
+#define RECORDED_START(id)       (TOFF(PID_OF(id)))   /* writer's /proc/self, offset kept */
+#define COMPARED_START(id, judge) (TOFF(judge))       /* judge's /proc/<pid>, offset kept */
+#else
+#define RECORDED_START(id)       (TOFF(PID_OF(id)) - TOFF(PID_OF(id)))
+#define COMPARED_START(id, judge) (TOFF(judge) - TOFF(judge))
+#endif
+
+/* L13 (Z1): /proc/<pid>/stat state Z (or X) counts as a zombie only with one thread. */
+#ifdef NOTES_ZOMBIE_RULE
+#define ZOMBIE(shows_z, threads) (shows_z)
+#else
+#define ZOMBIE(shows_z, threads) ((shows_z) && (threads) <= 1)
+#endif
 
 /* Sub-step at which S3 and S10 start: taking the witness comes first. */
 #ifdef WITNESS
@@ -126,40 +162,28 @@ mtype = {
 };
 /* Model-only values (not protocol states). */
 mtype = {
-  REFUSED,   /* try-acquire returned an error (UNKNOWN holder, or the witness could not be taken) */
-  KILLED,    /* the process was SIGKILLed */
-  EXITED     /* the process exited (or the slot has not started yet) */
+  REFUSED,   /* try-acquire returned an error (UNKNOWN holder, WitnessUnavailable, KeyDirectoryBusy) */
+  EXECED,    /* the holder exec'd: the new program holds the lock until the process ends */
+  ENDED      /* the process exited or was killed (or the slot has not started yet) */
 };
 mtype = { DEAD, ALIVE_V, UNKNOWN };   /* S5 verdicts */
 
 byte lock = ID(0, 0);   /* initial stale lock: names dead identity (pid 0, incarnation 0) */
-byte lock_ver = 1;      /* (inode, mtime) of the current symlink */
-byte vers = 1;          /* last version handed out */
+bool vseen[N];          /* S4's fstatat saw the newest symlink's (inode, mtime) */
+bool vmine[N];          /* the symlink this slot created is the newest one */
 byte flk = NOBODY;      /* flock(keyfd, LOCK_EX) holder */
 bool wit[N];            /* slot holds the witness (OFD read lock, byte 0 of the key directory) */
 byte nwit;              /* number of witnesses held */
 
 byte inc[N];            /* current incarnation of each pid slot */
-bool running[N];        /* the slot's current incarnation is alive */
+bool running[N];        /* the slot's current incarnation exists (runs, or is stopped) */
 mtype st[N];            /* protocol state of each slot */
 byte sub[N];            /* sub-step within a state that takes several syscalls */
 
 /* Ghost state for the properties. */
-byte holder = NONE;     /* identity of the live process that believes it holds the lock */
-byte holder_ver;        /* the version it created */
+byte holder = NONE;     /* identity of the live process that holds the lock (its symlink is
+                         * the newest: every symlinkat asserts holder == NONE) */
 bool lock_lost;         /* some live holder found its lock changed at S14 (LockLost) */
-
-/* -DLEADER_EXIT: a running process's main thread may call pthread_exit() while another
- * thread keeps running (and keeps the process, its fds and its lock).  /proc/<pid>/stat
- * then shows state Z with num_threads (field 20) > 1.  -DNOTES_ZOMBIE_RULE selects the
- * notes' rule ("state Z or X -> DEAD (Zombie)"), which takes over such a live holder; the
- * proposed rule ("Z or X and num_threads <= 1") leaves the probe exact. */
-bool leader_gone[N];
-#if defined(LEADER_EXIT) && defined(NOTES_ZOMBIE_RULE)
-#define ZOMBIE_LOOKS_DEAD(id) ((id) != NONE && leader_gone[PID_OF(id)])
-#else
-#define ZOMBIE_LOOKS_DEAD(id) false
-#endif
 
 /* flock(keyfd, LOCK_UN).  (Conditional only so that MUTANT_NO_FLOCK does not drop a flock
  * held by another process; in the protocol the caller always holds it here.) */
@@ -169,37 +193,44 @@ bool leader_gone[N];
 /* F_OFD_GETLK (F_WRLCK, byte 0) from the judge's own open file description: is a read lock
  * held by any other description? */
 #define WITNESS_HELD_BY_OTHERS ((nwit - wit[p]) > 0)
+/* Forget what the attempt read. */
+#define FORGET       seen = NONE; vseen[p] = false; verdict = 0
+/* A symlink with a new (inode, mtime): no earlier fstatat saw it. */
+#if N == 2
+#define NEW_VERSION  vseen[0] = false; vseen[1] = false; vmine[0] = false; vmine[1] = false
+#elif N == 3
+#define NEW_VERSION  vseen[0] = false; vseen[1] = false; vseen[2] = false; \
+                     vmine[0] = false; vmine[1] = false; vmine[2] = false
+#elif N == 4
+#define NEW_VERSION  vseen[0] = false; vseen[1] = false; vseen[2] = false; vseen[3] = false; \
+                     vmine[0] = false; vmine[1] = false; vmine[2] = false; vmine[3] = false
+#elif N == 5
+#define NEW_VERSION  vseen[0] = false; vseen[1] = false; vseen[2] = false; vseen[3] = false; vseen[4] = false; \
+                     vmine[0] = false; vmine[1] = false; vmine[2] = false; vmine[3] = false; vmine[4] = false
+#endif
 
 /* symlinkat(record, keyfd, "lock") succeeded: the lock now names `me`. */
 inline create(me) {
-#ifdef VERSION_REUSE
   if
-  :: vers++          /* a new (inode, mtime) */
+  :: NEW_VERSION     /* a new (inode, mtime) */
   :: skip            /* the removed symlink's inode number, reused within one mtime tick */
   fi;
-#else
-  vers++;
-#endif
   lock = me;
-  lock_ver = vers;
-  assert(holder == NONE);          /* I1: nobody else believes it holds the lock */
-  holder = me;
-  holder_ver = vers
+  assert(holder == NONE);          /* I1: nobody else holds the lock */
+  holder = me
 }
 
-/* fcntl(keyfd, F_OFD_SETLK, F_RDLCK byte 0) just before a symlinkat (S3 or S10).  On
- * success: go on to sub-step 1.  With -DWITNESS_MAY_FAIL it may fail: the code ignores
- * that and goes on without a witness; with -DFIX_WITNESS_REQUIRED it refuses instead. */
+/* fcntl(keyfd, F_OFD_SETLK, F_RDLCK byte 0) just before a symlinkat (S3 or S10): on
+ * success go on to sub-step 1 (symlinkat).  It may fail: the code refuses with
+ * WitnessUnavailable (and at S10 releases the flock); nothing is created. */
 inline take_witness() {
   if
   :: wit[p] = true; nwit++; sub[p] = 1
-#ifdef WITNESS_MAY_FAIL
   :: true ->
-#ifdef FIX_WITNESS_REQUIRED
-     UNFLOCK; st[p] = REFUSED; sub[p] = 0
+#ifdef WITHOUT_WITNESS_REQUIRED
+     sub[p] = 1                                  /* W2 unfixed: acquire without a witness */
 #else
-     sub[p] = 1
-#endif
+     UNFLOCK; st[p] = REFUSED; sub[p] = 0        /* WitnessUnavailable */
 #endif
   fi
 }
@@ -208,9 +239,8 @@ proctype Proc(byte p) {
   byte me;             /* this incarnation's identity: its record */
   byte tries;          /* attempts started by this slot */
   byte seen;           /* S4: target read by readlinkat */
-  byte seen_ver;       /* S4: (inode, mtime) read by fstatat */
-  byte my_ver;         /* (inode, mtime) of the symlink this process created */
   mtype verdict;       /* S5 outcome */
+  bool shows_z;        /* S5 scratch: /proc shows state Z (reset within the step) */
 
   d_step {
     if
@@ -243,23 +273,37 @@ proctype Proc(byte p) {
   :: d_step { st[p] == READING_LOCK && sub[p] == 1 ->             /* fstatat(AT_SYMLINK_NOFOLLOW) */
        if
        :: lock == NONE -> st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START; seen = NONE  /* T6 */
-       :: else -> seen_ver = lock_ver; st[p] = PROBING_HOLDER; sub[p] = 0                       /* T5 lock-read */
+       :: else -> vseen[p] = true; st[p] = PROBING_HOLDER; sub[p] = 0                          /* T5 lock-read */
        fi }
   :: atomic { st[p] == PROBING_HOLDER ->                 /* /proc + kill(2), or F_OFD_GETLK: one instant */
        if
        :: NS(seen) != NS(me) ->
 #ifdef WITNESS
           if
-          :: WITNESS_HELD_BY_OTHERS -> verdict = ALIVE_V      /* WitnessHeld */
-          :: else -> verdict = DEAD                           /* WitnessReleased */
+          :: WITNESS_HELD_BY_OTHERS -> verdict = ALIVE_V      /* L3 WitnessHeld */
+          :: else -> verdict = DEAD                           /* L4 WitnessReleased */
           fi
 #else
-          verdict = UNKNOWN                                   /* HolderOtherNamespace */
+          verdict = UNKNOWN                                   /* L5 HolderOtherNamespace */
 #endif
        :: else ->
           if
-          :: ALIVE(seen) && !ZOMBIE_LOOKS_DEAD(seen) -> verdict = ALIVE_V
-          :: !ALIVE(seen) || ZOMBIE_LOOKS_DEAD(seen) -> verdict = DEAD
+          :: !ALIVE(seen) -> verdict = DEAD    /* L7 OwnPidEarlierProcess, L9 NoSuchProcess, L13 Zombie
+                                                * (a dead process has one thread), L14 PidReused */
+          :: seen == me -> verdict = ALIVE_V   /* L6 ThisProcess (decided without /proc) */
+          :: ALIVE(seen) && seen != me ->      /* /proc/<pid>/stat */
+             if                                /* Z1: has its main thread exited? */
+             :: shows_z = false
+             :: shows_z = true                 /* state Z, and another thread runs */
+             fi;
+             if
+             :: ZOMBIE(shows_z, 2) -> verdict = DEAD                        /* L13 Zombie */
+             :: !ZOMBIE(shows_z, 2) &&
+                RECORDED_START(seen) != COMPARED_START(seen, p) -> verdict = DEAD  /* L14 PidReused */
+             :: !ZOMBIE(shows_z, 2) &&
+                RECORDED_START(seen) == COMPARED_START(seen, p) -> verdict = ALIVE_V  /* L17 Alive */
+             fi;
+             shows_z = false
 #ifdef PROBE_MAY_ERR
           :: ALIVE(seen) -> verdict = DEAD                    /* a wrong liveness function */
 #endif
@@ -268,7 +312,7 @@ proctype Proc(byte p) {
 #ifdef DOUBT
        if
        :: skip
-       :: verdict = UNKNOWN            /* hidepid, unreadable /proc, ...: doubt */
+       :: verdict = UNKNOWN            /* hidepid, unreadable /proc, fcntl error: doubt */
        fi;
 #endif
        if
@@ -277,11 +321,15 @@ proctype Proc(byte p) {
        :: verdict == DEAD -> st[p] = LOCKING_FOR_TAKEOVER        /* T10 holder-dead */
        fi }
 #ifndef MUTANT_NO_FLOCK
-  :: d_step { st[p] == LOCKING_FOR_TAKEOVER && flk == NOBODY ->  /* flock(LOCK_EX): blocks */
+  :: d_step { st[p] == LOCKING_FOR_TAKEOVER && flk == NOBODY ->  /* flock(LOCK_EX|LOCK_NB) */
        flk = p; st[p] = CONFIRMING_STALE_LOCK; sub[p] = 0 }     /* T11 takeover-flock-taken */
 #else
   :: d_step { st[p] == LOCKING_FOR_TAKEOVER ->                    /* mutant: no flock */
        st[p] = CONFIRMING_STALE_LOCK; sub[p] = 0 }
+#endif
+#ifndef WITHOUT_FLOCK_TIMEOUT
+  :: d_step { st[p] == LOCKING_FOR_TAKEOVER && flk != NOBODY ->  /* busy for 10 s: KeyDirectoryBusy */
+       st[p] = REFUSED; FORGET }
 #endif
   :: d_step { st[p] == CONFIRMING_STALE_LOCK && sub[p] == 0 ->   /* readlinkat under the flock */
        if
@@ -289,40 +337,37 @@ proctype Proc(byte p) {
        :: true -> st[p] = REMOVING_STALE_LOCK                   /* mutant: no re-check */
 #endif
        :: lock == seen -> sub[p] = 1
-       :: else -> UNFLOCK; st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START;  /* T13 lock-changed */
-                  seen = NONE; seen_ver = 0; verdict = 0
+       :: else -> UNFLOCK; st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START; FORGET  /* T13 lock-changed */
        fi }
   :: d_step { st[p] == CONFIRMING_STALE_LOCK && sub[p] == 1 ->   /* fstatat under the flock */
        if
-#ifdef NO_VERSION_CHECK
-       :: lock != NONE ->
-#else
-       :: lock != NONE && lock_ver == seen_ver ->
-#endif
-#ifdef FIX_WITNESS_RECHECK
+       :: lock != NONE && vseen[p] ->                         /* same (inode, mtime) */
+#ifndef WITHOUT_T21
           if
-          :: NS(seen) != NS(me) -> sub[p] = 2                   /* re-test the witness next */
+          :: NS(seen) != NS(me) -> sub[p] = 2                   /* WitnessReleased: re-test it */
           :: else -> st[p] = REMOVING_STALE_LOCK; sub[p] = 0    /* T12 stale-lock-confirmed */
           fi
 #else
           st[p] = REMOVING_STALE_LOCK; sub[p] = 0               /* T12 stale-lock-confirmed */
 #endif
-       :: else -> UNFLOCK; st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START;  /* T13 */
-                  seen = NONE; seen_ver = 0; verdict = 0
+       :: else -> UNFLOCK; st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START; FORGET  /* T13 */
        fi }
-#ifdef FIX_WITNESS_RECHECK
-  /* Proposed fix: a WitnessReleased verdict is not monotone (the holder may have released
-   * and re-acquired with the same record), so re-test the witness after the re-read, under
-   * the flock: a live holder of the lock just read cannot release it now (release needs the
-   * flock), so it still holds its witness.  Held -> refuse as S5 would (WitnessHeld); going
-   * back to S3 instead livelocks two such judges, each fooled by the other's witness taken
-   * for its S3 symlinkat (found by the non-progress check). */
-  :: d_step { st[p] == CONFIRMING_STALE_LOCK && sub[p] == 2 ->   /* F_OFD_GETLK under the flock */
+#ifndef WITHOUT_T21
+  /* W1: a WitnessReleased verdict is not monotone (the holder may have released and
+   * acquired again with the same record, inode and mtime).  A live holder of the lock just
+   * confirmed cannot release it while we hold the flock, so it holds its witness now. */
+  :: atomic { st[p] == CONFIRMING_STALE_LOCK && sub[p] == 2 ->   /* F_OFD_GETLK under the flock */
        if
        :: WITNESS_HELD_BY_OTHERS ->
-          UNFLOCK; st[p] = CONFIRMED_TO_NOT_START; sub[p] = 0;  /* T21 witness-held-on-recheck */
-          seen = NONE; seen_ver = 0; verdict = 0
-       :: else -> st[p] = REMOVING_STALE_LOCK; sub[p] = 0      /* T12 */
+#ifndef T21_BACK_TO_S3
+          UNFLOCK; st[p] = CONFIRMED_TO_NOT_START; sub[p] = 0; FORGET  /* T21 witness-held-on-recheck */
+#else
+          UNFLOCK; st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START; FORGET  /* start over */
+#endif
+       :: !WITNESS_HELD_BY_OTHERS -> st[p] = REMOVING_STALE_LOCK; sub[p] = 0  /* T12 */
+#ifdef DOUBT
+       :: true -> UNFLOCK; st[p] = REFUSED; sub[p] = 0; FORGET  /* fcntl fails: HolderOtherNamespace */
+#endif
        fi }
 #endif
   :: d_step { st[p] == REMOVING_STALE_LOCK ->                     /* unlinkat */
@@ -330,12 +375,12 @@ proctype Proc(byte p) {
        assert(flk == p);
 #endif
        assert(verdict == DEAD);                      /* I5 */
-#if !defined(NO_VERSION_CHECK) && !defined(MUTANT_NO_CONFIRM)
-       assert(lock == seen && lock_ver == seen_ver); /* I3: removes exactly what S8 confirmed */
+#ifndef MUTANT_NO_CONFIRM
+       assert(lock == seen && vseen[p]);             /* I3: removes exactly what S8 confirmed */
 #endif
-       assert(!ALIVE(lock));                         /* I2: never a live holder's lock */
+       assert(lock == NONE || lock != holder);       /* I2: never a holder's lock */
        lock = NONE;                                              /* T14 stale-lock-removed */
-       st[p] = CREATING_NEW_SYMLINK; sub[p] = S10_START; seen = NONE; seen_ver = 0; verdict = 0 }
+       st[p] = CREATING_NEW_SYMLINK; sub[p] = S10_START; FORGET }
 #ifdef WITNESS
   :: atomic { st[p] == CREATING_NEW_SYMLINK && sub[p] == 0 -> take_witness() }
 #endif
@@ -356,69 +401,73 @@ proctype Proc(byte p) {
        UNFLOCK; st[p] = READING_LOCK; sub[p] = 0 }               /* T16 */
   :: d_step { (st[p] == OK || st[p] == OK_STALE_LOCK_REMOVED) && sub[p] == 1 ->
        /* fstatat: learn the (inode, mtime) of the symlink just created.  Only its live
-        * creator removes a live holder's lock, so this is still ours. */
-       assert(lock == me); my_ver = lock_ver; sub[p] = 0 }
+        * creator removes a holder's lock, so this is still ours. */
+       assert(lock == me); vmine[p] = true; sub[p] = 0 }
 
-  /* ---------------- holding: the application runs, then releases ---------------- */
+  /* ---------------- holding: the application runs, then releases or execs ---------------- */
   :: d_step { (st[p] == OK || st[p] == OK_STALE_LOCK_REMOVED) && sub[p] == 0 ->
        st[p] = LOCKING_FOR_RELEASE }
+  :: d_step { (st[p] == OK || st[p] == OK_STALE_LOCK_REMOVED) && sub[p] == 0 ->
+#ifdef WITHOUT_KEEP_ACROSS_EXEC
+       DROP_WITNESS;                   /* X1: the key directory's descriptor is O_CLOEXEC */
+#endif
+       st[p] = EXECED }                /* exec after KeepAcrossExec: holds until it ends (KILL) */
 
   /* ---------------- release ---------------- */
-  :: d_step { st[p] == LOCKING_FOR_RELEASE && flk == NOBODY ->   /* flock(LOCK_EX): blocks */
+  :: d_step { st[p] == LOCKING_FOR_RELEASE && flk == NOBODY ->   /* flock(LOCK_EX|LOCK_NB) */
        flk = p; st[p] = CONFIRMING_OWN_LOCK; sub[p] = 0 }       /* T17 release-flock-taken */
+#ifndef WITHOUT_FLOCK_TIMEOUT
+  :: d_step { st[p] == LOCKING_FOR_RELEASE && flk != NOBODY ->   /* busy for 10 s: KeyDirectoryBusy */
+       DROP_WITNESS;                   /* close(keyfd); the lock stays, stale once we end */
+       if :: holder == me -> holder = NONE :: else fi;
+       st[p] = RELEASED; vmine[p] = false }
+#endif
   :: d_step { st[p] == CONFIRMING_OWN_LOCK && sub[p] == 0 ->     /* readlinkat */
        if
        :: lock == me -> sub[p] = 1
-       :: else -> lock_lost = true; UNFLOCK; DROP_WITNESS; st[p] = RELEASED  /* T19 lock-lost */
+       :: else -> lock_lost = true; UNFLOCK; DROP_WITNESS; st[p] = RELEASED; vmine[p] = false  /* T19 lock-lost */
        fi }
   :: d_step { st[p] == CONFIRMING_OWN_LOCK && sub[p] == 1 ->     /* fstatat */
+       /* The code compares the target and the inode; the model compares the target only
+        * (weaker), and I3 at S15 checks that this suffices. */
        if
-#ifdef NO_VERSION_CHECK
-       :: lock == me ->
-#else
-       :: lock == me && lock_ver == my_ver ->
-#endif
-          st[p] = REMOVING_OWN_LOCK; sub[p] = 0                          /* T18 own-lock-confirmed */
-       :: else -> lock_lost = true; UNFLOCK; DROP_WITNESS; st[p] = RELEASED; sub[p] = 0  /* T19 */
+       :: lock == me -> st[p] = REMOVING_OWN_LOCK; sub[p] = 0    /* T18 own-lock-confirmed */
+       :: else -> lock_lost = true; UNFLOCK; DROP_WITNESS; st[p] = RELEASED; sub[p] = 0; vmine[p] = false  /* T19 */
        fi }
   :: d_step { st[p] == REMOVING_OWN_LOCK && sub[p] == 0 ->       /* unlinkat */
        assert(flk == p);
-       assert(lock == me && lock_ver == my_ver);     /* I3: removes only its own lock */
+       assert(lock == me && vmine[p]);               /* I3: removes only its own lock */
        lock = NONE; holder = NONE; sub[p] = 1 }                  /* T20 own-lock-removed */
   :: d_step { st[p] == REMOVING_OWN_LOCK && sub[p] == 1 ->       /* close(keyfd): flock and witness go */
-       UNFLOCK; DROP_WITNESS; st[p] = RELEASED; sub[p] = 0; my_ver = 0 }  /* T20 */
+       UNFLOCK; DROP_WITNESS; st[p] = RELEASED; sub[p] = 0; vmine[p] = false }  /* T20 */
 
   /* ---------------- end of an attempt; retry, exit, PID reuse ---------------- */
   :: d_step { running[p] && tries < TRIES &&
               (st[p] == CONFIRMED_TO_NOT_START || st[p] == REFUSED || st[p] == RELEASED) ->
        tries++; st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START;  /* the same process again */
-       seen = NONE; seen_ver = 0; verdict = 0; my_ver = 0 }
+       FORGET; vmine[p] = false }
   :: d_step { running[p] &&
               (st[p] == CONFIRMED_TO_NOT_START || st[p] == REFUSED || st[p] == RELEASED) ->
-       running[p] = false; st[p] = EXITED; leader_gone[p] = false;          /* the process exits */
-       seen = NONE; seen_ver = 0; verdict = 0; my_ver = 0 }
+       running[p] = false; st[p] = ENDED; FORGET; vmine[p] = false }  /* the process exits */
   :: d_step { !running[p] && tries < TRIES ->                     /* a new process reuses pid p */
        inc[p]++; me = ID(p, inc[p]); running[p] = true; tries++;
        st[p] = ATTEMPTING_TO_CREATE_A_SYMLINK; sub[p] = S3_START }
   :: !running[p] -> break                                         /* pid p is not reused (any more) */
 
-#ifdef LEADER_EXIT
-  :: d_step { running[p] && !leader_gone[p] -> leader_gone[p] = true }  /* main thread exits */
-#endif
-
-  /* ---------------- fault: SIGKILL before any step ---------------- */
-  :: d_step { running[p] ->
+  /* ---------------- faults ---------------- */
+  :: d_step { running[p] && st[p] != LOCKING_FOR_TAKEOVER && st[p] != LOCKING_FOR_RELEASE ->
+       /* SIGKILL (or the end of an exec'd program) */
        UNFLOCK; DROP_WITNESS;                       /* the kernel drops flock and witness */
        if :: holder == me -> holder = NONE :: else fi; /* its lock (if any) stays, now stale */
-       running[p] = false; st[p] = KILLED; sub[p] = 0; leader_gone[p] = false;
-       seen = NONE; seen_ver = 0; verdict = 0; my_ver = 0 }
+       running[p] = false; st[p] = ENDED; sub[p] = 0; FORGET; vmine[p] = false }
+  :: flk == p -> break          /* SIGSTOP while holding the flock: never runs again (F1) */
   od
 }
 
-/* The "holding" condition of I1, from the protocol states alone: from the successful
- * symlinkat (S3 -> S11, or S10 before it drops the flock) through S11/S12, S13, S14 and S15
- * up to the unlinkat. */
-#define HOLDING(q) (st[q] == OK || st[q] == OK_STALE_LOCK_REMOVED || \
+/* The "holding" condition of I1, from the states alone: from the successful symlinkat
+ * (S3 -> S11, or S10 before it drops the flock) through S11/S12, S13, S14 and S15 up to the
+ * unlinkat; and after an exec. */
+#define HOLDING(q) (st[q] == OK || st[q] == OK_STALE_LOCK_REMOVED || st[q] == EXECED || \
                     st[q] == LOCKING_FOR_RELEASE || st[q] == CONFIRMING_OWN_LOCK || \
                     (st[q] == REMOVING_OWN_LOCK && sub[q] == 0) || \
                     (st[q] == CREATING_NEW_SYMLINK && sub[q] == 2))
@@ -436,16 +485,16 @@ proctype Proc(byte p) {
 
 /* Monitor: blocks (a valid end state) unless a state violates
  *   I1: two processes in the holding condition, or
- *   I2: a live process believes it holds the lock but the lock no longer names it with the
- *       version it created, or a holder met LockLost at S14. */
+ *   I2: a holder's lock no longer names it (a symlink with its record but another (inode,
+ *       mtime) would have to be created by a second symlinkat, which asserts holder == NONE),
+ *       or a holder met LockLost at S14. */
 active proctype Monitor() {
 end:
   atomic {
-    (NHOLDING > 1 ||
-     lock_lost || (holder != NONE && (lock != holder || lock_ver != holder_ver))) ->
-    assert(NHOLDING <= 1);            /* I1 */
-    assert(!lock_lost);               /* I2 */
-    assert(holder == NONE || (lock == holder && lock_ver == holder_ver))  /* I2 */
+    (NHOLDING > 1 || lock_lost || (holder != NONE && lock != holder)) ->
+    assert(NHOLDING <= 1);                     /* I1 */
+    assert(!lock_lost);                        /* I2 */
+    assert(holder == NONE || lock == holder)   /* I2 */
   }
 }
 
@@ -455,7 +504,7 @@ init {
     i = 0;
     do
     :: i < N -> inc[i] = 0; running[i] = (i != 0); sub[i] = S3_START;
-                st[i] = (i == 0 -> EXITED : ATTEMPTING_TO_CREATE_A_SYMLINK); i++
+                st[i] = (i == 0 -> ENDED : ATTEMPTING_TO_CREATE_A_SYMLINK); i++
     :: else -> break
     od;
     i = 0
