@@ -20,6 +20,9 @@
 
 namespace {
 
+using pidlock_fuzz::DecimalLessOrEqual;
+using pidlock_fuzz::IsCanonicalDecimal;
+
 using pidlock::internal::kMaxTargetSize;
 using pidlock::internal::kPidMax;
 using pidlock::internal::LockTarget;
@@ -28,18 +31,6 @@ using pidlock::internal::ParseError;
 // Targets over kMaxTargetSize (4095) are rejected by length; keep room to
 // reach that branch.
 constexpr size_t kMaxInput = 64 * 1024;
-
-bool IsCanonicalDecimal(std::string_view text) {
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return false;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-bool DecimalLessOrEqual(std::string_view a, std::string_view b) {
-  return a.size() != b.size() ? a.size() < b.size() : a <= b;
-}
 
 void CheckDecimalAndPid(std::string_view text) {
   uint64_t value = 12345;

@@ -15,25 +15,15 @@
 
 namespace {
 
+using pidlock_fuzz::DecimalLessOrEqual;
+using pidlock_fuzz::IsCanonicalDecimal;
+
 using pidlock::internal::kPidMax;
 using pidlock::internal::ParseError;
 using pidlock::internal::Stat;
 
 // A stat line is about 300 bytes; longer inputs only cost time.
 constexpr size_t kMaxInput = 64 * 1024;
-
-bool IsCanonicalDecimal(std::string_view text) {
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return false;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-// Compares two canonical decimals as numbers.
-bool DecimalLessOrEqual(std::string_view a, std::string_view b) {
-  return a.size() != b.size() ? a.size() < b.size() : a <= b;
-}
 
 // The documented shape, checked independently of src/parse.cc:
 // "PID (COMM) STATE f4 ... f22[ ...]" with an optional final newline, where
