@@ -36,6 +36,7 @@ using testing::MakeLock;
 using testing::ReadLock;
 using testing::StartTimeOf;
 using testing::TempDir;
+using testing::WaitForExec;
 
 constexpr char kKey[] = "app";
 
@@ -70,21 +71,6 @@ std::unique_ptr<Child> Holder(const std::string& dir) {
   });
   EXPECT_TRUE(child->WaitReady());
   return child;
-}
-
-// Waits until `pid` has exec'd `comm` (its /proc/<pid>/comm says so).
-void WaitForExec(pid_t pid, const std::string& comm) {
-  for (int i = 0; i < 5000; ++i) {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-    char text[32] = {};
-    int fd = open(path, O_RDONLY);
-    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
-    if (fd >= 0) close(fd);
-    if (n > 0 && std::string(text).rfind(comm, 0) == 0) return;
-    usleep(1000);
-  }
-  ADD_FAILURE() << "pid " << pid << " did not exec " << comm;
 }
 
 // A process with other arguments than this test's: `sleep 1000`.

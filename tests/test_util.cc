@@ -2,6 +2,8 @@
 
 #include "tests/test_util.h"
 
+#include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -89,6 +91,20 @@ std::string ReadLock(const std::string& dir, const std::string& key) {
   char buffer[4096];
   ssize_t n = readlink(lock.c_str(), buffer, sizeof(buffer));
   return n < 0 ? "" : std::string(buffer, static_cast<size_t>(n));
+}
+
+void WaitForExec(pid_t pid, const std::string& comm) {
+  for (int i = 0; i < 5000; ++i) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+    char text[32] = {};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+    if (fd >= 0) close(fd);
+    if (n > 0 && std::string(text).rfind(comm, 0) == 0) return;
+    usleep(1000);
+  }
+  ADD_FAILURE() << "pid " << pid << " did not exec " << comm;
 }
 
 uint64_t StartTimeOf(pid_t pid) {

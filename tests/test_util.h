@@ -57,6 +57,10 @@ void MakeLock(const std::string& dir, const std::string& key,
 // Returns readlink(<dir>/<key>/lock), or "" when there is no symlink.
 std::string ReadLock(const std::string& dir, const std::string& key);
 
+// Waits (up to 5 s) until `pid` has exec'd `comm`, as /proc/<pid>/comm
+// says; adds a test failure otherwise.
+void WaitForExec(pid_t pid, const std::string& comm);
+
 // /proc/<pid>/stat field 22 of a live process.
 uint64_t StartTimeOf(pid_t pid);
 
