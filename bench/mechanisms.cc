@@ -32,55 +32,66 @@ std::string Errno(const char* what) {
   return std::string(what) + ": " + strerror(errno);
 }
 
-// flock(2) on a file: the kernel's lock, dropped when the last descriptor
-// of the open file description closes (so also when the holder dies).
-// `keep_fd`: the descriptor is opened once and kept (a daemon's pattern);
-// else each cycle is open + flock + unlock + close, the baseline of every
-// ratio.
-class FlockMechanism : public Mechanism {
+// The kernel's own locks on a file, flock(2) and OFD record locks: both are
+// dropped when the last descriptor of the open file description closes (so
+// also when the holder dies). `keep_fd`: the descriptor is opened once and
+// kept (a daemon's pattern); else each cycle is open + lock + unlock +
+// close, and the flock variant of that is the baseline of every ratio.
+class KernelLockMechanism : public Mechanism {
  public:
-  FlockMechanism(const std::string& dir, bool keep_fd)
-      : path_(dir + "/lock.flock"), keep_fd_(keep_fd) {
+  KernelLockMechanism(std::string path, bool keep_fd)
+      : path_(std::move(path)), keep_fd_(keep_fd) {
     if (keep_fd_) fd_ = Open();
   }
-  ~FlockMechanism() override {
+  ~KernelLockMechanism() override {
     if (fd_ >= 0) close(fd_);
   }
 
-  Attempt TryLock() override { return Take(LOCK_EX | LOCK_NB); }
-  Attempt Lock(std::chrono::milliseconds) override { return Take(LOCK_EX); }
+  Attempt TryLock() override { return Take(/*wait=*/false); }
+  Attempt Lock(std::chrono::milliseconds) override {
+    return Take(/*wait=*/true);
+  }
 
   bool Unlock() override {
-    bool ok = flock(fd_, LOCK_UN) == 0;
-    if (!ok) error_ = Errno("flock(LOCK_UN)");
-    if (!keep_fd_) {
-      close(fd_);
-      fd_ = -1;
-    }
+    bool ok = UnlockCall(fd_) == 0;
+    if (!ok) error_ = Errno(UnlockName());
+    CloseUnlessKept();
     return ok;
   }
 
   std::string ArtifactPath() const override { return path_; }
 
+ protected:
+  // The lock and unlock system calls: 0 or -1 with errno.
+  virtual int LockCall(int fd, bool wait) = 0;
+  virtual int UnlockCall(int fd) = 0;
+  // True when `error` from LockCall means another holder has the lock.
+  virtual bool HeldBy(int error) const = 0;
+  virtual const char* LockName() const = 0;
+  virtual const char* UnlockName() const = 0;
+
  private:
   int Open() { return open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); }
 
-  Attempt Take(int operation) {
+  void CloseUnlessKept() {
+    if (keep_fd_) return;
+    close(fd_);
+    fd_ = -1;
+  }
+
+  Attempt Take(bool wait) {
     if (!keep_fd_) fd_ = Open();
     if (fd_ < 0) {
       error_ = Errno("open");
       return Attempt::kError;
     }
     int r;
-    while ((r = flock(fd_, operation)) != 0 && errno == EINTR) {
+    while ((r = LockCall(fd_, wait)) != 0 && errno == EINTR) {
     }
     if (r == 0) return Attempt::kAcquired;
-    Attempt result = errno == EWOULDBLOCK ? Attempt::kHeld : Attempt::kError;
-    if (result == Attempt::kError) error_ = Errno("flock");
-    if (!keep_fd_) {
-      close(fd_);
-      fd_ = -1;
-    }
+    Attempt result = HeldBy(errno) ? Attempt::kHeld : Attempt::kError;
+    if (result == Attempt::kError) error_ = Errno(LockName());
+    CloseUnlessKept();
     return result;
   }
 
@@ -89,68 +100,49 @@ class FlockMechanism : public Mechanism {
   int fd_ = -1;
 };
 
-// fcntl(2) open file description locks (F_OFD_SETLK): a POSIX record lock
-// owned by the open file description, not the process, so closing another
-// descriptor of the file does not drop it (the classic POSIX lock trap).
-class OfdMechanism : public Mechanism {
+// flock(2) on a file.
+class FlockMechanism : public KernelLockMechanism {
+ public:
+  FlockMechanism(const std::string& dir, bool keep_fd)
+      : KernelLockMechanism(dir + "/lock.flock", keep_fd) {}
+
+ protected:
+  int LockCall(int fd, bool wait) override {
+    return flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+  }
+  int UnlockCall(int fd) override { return flock(fd, LOCK_UN); }
+  bool HeldBy(int error) const override { return error == EWOULDBLOCK; }
+  const char* LockName() const override { return "flock"; }
+  const char* UnlockName() const override { return "flock(LOCK_UN)"; }
+};
+
+// fcntl(2) open file description locks (F_OFD_SETLK) on the whole file: a
+// POSIX record lock owned by the open file description, not the process,
+// so closing another descriptor of the file does not drop it (the classic
+// POSIX lock trap).
+class OfdMechanism : public KernelLockMechanism {
  public:
   OfdMechanism(const std::string& dir, bool keep_fd)
-      : path_(dir + "/lock.ofd"), keep_fd_(keep_fd) {
-    if (keep_fd_) fd_ = Open();
-  }
-  ~OfdMechanism() override {
-    if (fd_ >= 0) close(fd_);
-  }
+      : KernelLockMechanism(dir + "/lock.ofd", keep_fd) {}
 
-  Attempt TryLock() override { return Take(F_OFD_SETLK); }
-  Attempt Lock(std::chrono::milliseconds) override {
-    return Take(F_OFD_SETLKW);
+ protected:
+  int LockCall(int fd, bool wait) override {
+    return SetLock(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, F_WRLCK);
   }
-
-  bool Unlock() override {
-    struct flock fl = {};
-    fl.l_type = F_UNLCK;
-    fl.l_whence = SEEK_SET;
-    bool ok = fcntl(fd_, F_OFD_SETLK, &fl) == 0;
-    if (!ok) error_ = Errno("fcntl(F_UNLCK)");
-    if (!keep_fd_) {
-      close(fd_);
-      fd_ = -1;
-    }
-    return ok;
+  int UnlockCall(int fd) override { return SetLock(fd, F_OFD_SETLK, F_UNLCK); }
+  bool HeldBy(int error) const override {
+    return error == EAGAIN || error == EACCES;
   }
-
-  std::string ArtifactPath() const override { return path_; }
+  const char* LockName() const override { return "fcntl(F_OFD_SETLK)"; }
+  const char* UnlockName() const override { return "fcntl(F_UNLCK)"; }
 
  private:
-  int Open() { return open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); }
-
-  Attempt Take(int command) {
-    if (!keep_fd_) fd_ = Open();
-    if (fd_ < 0) {
-      error_ = Errno("open");
-      return Attempt::kError;
-    }
+  static int SetLock(int fd, int command, short type) {
     struct flock fl = {};
-    fl.l_type = F_WRLCK;
+    fl.l_type = type;
     fl.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
-    int r;
-    while ((r = fcntl(fd_, command, &fl)) != 0 && errno == EINTR) {
-    }
-    if (r == 0) return Attempt::kAcquired;
-    Attempt result =
-        errno == EAGAIN || errno == EACCES ? Attempt::kHeld : Attempt::kError;
-    if (result == Attempt::kError) error_ = Errno("fcntl(F_OFD_SETLK)");
-    if (!keep_fd_) {
-      close(fd_);
-      fd_ = -1;
-    }
-    return result;
+    return fcntl(fd, command, &fl);
   }
-
-  const std::string path_;
-  const bool keep_fd_;
-  int fd_ = -1;
 };
 
 // libbsd pidfile(3): pidfile_open (open + flock, reads the holder's PID
