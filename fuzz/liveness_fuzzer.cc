@@ -231,14 +231,25 @@ void Describe(const std::string& text, const Self& self, const Probe& probe,
 }
 
 bool Same(const Judgement& a, const Judgement& b) {
-  return a.verdict == b.verdict && a.reason == b.reason && a.error == b.error;
+  return a.verdict == b.verdict && a.reason == b.reason && a.error == b.error &&
+         a.more == b.more;
+}
+
+// A record of this host, boot and PID namespace: its dead process may leave
+// a live job behind (the witness tells).
+bool SameNamespaceRecord(const LockTarget& target, const Self& self) {
+  return target.kind == LockTarget::Kind::kRecord && target.host == self.host &&
+         target.boot8 == self.boot8 && target.pid_ns == self.pid_ns;
 }
 
 // Checks `got` for one fuzzed case. Each FUZZ_CHECK names a rule of the
 // design notes; all of them are consequences of "nothing unread or
 // unparseable is ever judged dead".
-void CheckJudge(const LockTarget& target, const Self& self, const Probe& probe,
-                Identity identity, int64_t lock_mtime_ns) {
+// The rules of the recorded process alone: for a record of this namespace,
+// `probe` says its job is over (witness released); CheckJudge adds the job.
+void CheckProcessRules(const LockTarget& target, const Self& self,
+                       const Probe& probe, Identity identity,
+                       int64_t lock_mtime_ns) {
   const Judgement got =
       pidlock::internal::Judge(target, self, probe, identity, lock_mtime_ns);
   const Need need = pidlock::internal::NeedFor(target, self, identity);
@@ -329,16 +340,23 @@ void CheckJudge(const LockTarget& target, const Self& self, const Probe& probe,
   // probe that holds only what was asked for.
   if (need == Need::kNothing || need == Need::kWitness) {
     Probe asked;
-    if (need == Need::kWitness) asked.witness = probe.witness;
+    // A record of this namespace may ask for the witness later (its job).
+    if (need == Need::kWitness || SameNamespaceRecord(target, self)) {
+      asked.witness = probe.witness;
+    }
     FUZZ_CHECK(Same(got, pidlock::internal::Judge(target, self, asked, identity,
                                                   lock_mtime_ns)));
     return;
   }
-  Probe other_witness = probe;
-  other_witness.witness =
-      probe.witness == Witness::kReleased ? Witness::kHeld : Witness::kReleased;
-  FUZZ_CHECK(Same(got, pidlock::internal::Judge(target, self, other_witness,
-                                                identity, lock_mtime_ns)));
+  if (!SameNamespaceRecord(target, self)) {
+    // The original's locks: the original takes no witness.
+    Probe other_witness = probe;
+    other_witness.witness = probe.witness == Witness::kReleased
+                                ? Witness::kHeld
+                                : Witness::kReleased;
+    FUZZ_CHECK(Same(got, pidlock::internal::Judge(target, self, other_witness,
+                                                  identity, lock_mtime_ns)));
+  }
 
   // --- Row 5: the holder's /proc entry. ---
   if (identity == Identity::kKey) {
@@ -426,6 +444,53 @@ void CheckJudge(const LockTarget& target, const Self& self, const Probe& probe,
     }
   }
   FUZZ_CHECK(got.verdict == Verdict::kAlive && got.reason == Reason::kAlive);
+}
+
+// The job: a record of this namespace whose process is dead (gone, zombie,
+// PID reused, our PID's earlier process) is dead only when the witness was
+// read and is released; held, its job is alive; failed, unknown; unread, the
+// decision asks for it (more == kWitness) and says unknown meanwhile. Every
+// other verdict ignores the witness.
+void CheckJudge(const LockTarget& target, const Self& self, const Probe& probe,
+                Identity identity, int64_t lock_mtime_ns) {
+  const Judgement got =
+      pidlock::internal::Judge(target, self, probe, identity, lock_mtime_ns);
+  if (!SameNamespaceRecord(target, self)) {
+    FUZZ_CHECK(got.more == Need::kNothing);
+    CheckProcessRules(target, self, probe, identity, lock_mtime_ns);
+    return;
+  }
+  Probe over = probe;
+  over.witness = Witness::kReleased;
+  CheckProcessRules(target, self, over, identity, lock_mtime_ns);
+  const Judgement process =
+      pidlock::internal::Judge(target, self, over, identity, lock_mtime_ns);
+  const bool job_rule = process.verdict == Verdict::kDead &&
+                        (process.reason == Reason::kNoSuchProcess ||
+                         process.reason == Reason::kZombie ||
+                         process.reason == Reason::kPidReused ||
+                         process.reason == Reason::kOwnPidEarlierProcess);
+  if (!job_rule) {
+    FUZZ_CHECK(Same(got, process));
+    return;
+  }
+  switch (probe.witness) {
+    case Witness::kHeld:
+      FUZZ_CHECK(got.verdict == Verdict::kAlive &&
+                 got.reason == Reason::kJobAlive && got.more == Need::kNothing);
+      break;
+    case Witness::kReleased:
+      FUZZ_CHECK(Same(got, process));
+      break;
+    case Witness::kError:
+    case Witness::kUnread:
+      FUZZ_CHECK(got.verdict == Verdict::kUnknown &&
+                 got.error == Errc::kJobUnverifiable);
+      FUZZ_CHECK(got.more == (probe.witness == Witness::kUnread
+                                  ? Need::kWitness
+                                  : Need::kNothing));
+      break;
+  }
 }
 
 }  // namespace

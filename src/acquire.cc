@@ -167,6 +167,12 @@ bool JudgeLock(int key_fd, const Seen& seen, const SelfRecord& self,
   const int64_t mtime_ns = Nanoseconds(seen.mtime);
   *judgement =
       internal::Judge(target, self.self, probe, options.identity, mtime_ns);
+  if (judgement->more == internal::Need::kWitness) {
+    // The recorded process is dead: does its job still hold the witness?
+    probe.witness = internal::TestWitness(key_fd);
+    *judgement =
+        internal::Judge(target, self.self, probe, options.identity, mtime_ns);
+  }
   DescribeHolder(seen, target, *judgement, holder);
   if (judgement->verdict == Verdict::kUnknown) {
     *error = judgement->error;
@@ -441,9 +447,12 @@ std::error_code Lock::Release() {
     }
   }
   EnterState(State::RELEASED);
-  // Unlock explicitly: close(2) drops the flock only with the last
-  // descriptor of the open file description, and a fork child that has not
-  // exec'd still has one (the witness stays with it: see F1 in the spec).
+  // Drop the witness and unlock explicitly: close(2) drops them only with
+  // the last descriptor of the open file description, and the job's other
+  // processes (fork children, or COMMAND's tree under `pidlock run`) may
+  // still have one. Left held, the witness would make the next holder's
+  // stale lock look alive (JobAlive) for as long as they run.
+  (void)internal::SetWitness(fd, false);
   UnlockDirectory(fd);
   close(fd);
   return result;

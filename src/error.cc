@@ -69,6 +69,10 @@ class Category : public std::error_category {
       case Errc::kKeyDirectoryBusy:
         return "another process has held the key directory's flock for 10 s "
                "(stopped, or a fork child of a process that died holding it)";
+      case Errc::kJobUnverifiable:
+        return "the holder's process is gone, and whether processes of its "
+               "job still hold the key directory's witness lock cannot be "
+               "tested (fcntl F_OFD_GETLK failed)";
     }
     return "unknown pidlock error " + std::to_string(value);
   }
@@ -109,6 +113,8 @@ const char* ReasonName(Reason reason) {
       return "WitnessHeld";
     case Reason::kWitnessReleased:
       return "WitnessReleased";
+    case Reason::kJobAlive:
+      return "JobAlive";
     case Reason::kUnknown:
       return "Unknown";
   }

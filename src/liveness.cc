@@ -8,10 +8,36 @@ namespace pidlock {
 namespace internal {
 namespace {
 
-Judgement Alive(Reason reason) { return {Verdict::kAlive, reason, Errc::kOk}; }
-Judgement Dead(Reason reason) { return {Verdict::kDead, reason, Errc::kOk}; }
+Judgement Alive(Reason reason) {
+  return {Verdict::kAlive, reason, Errc::kOk, Need::kNothing};
+}
+Judgement Dead(Reason reason) {
+  return {Verdict::kDead, reason, Errc::kOk, Need::kNothing};
+}
 Judgement Unknown(Errc error) {
-  return {Verdict::kUnknown, Reason::kUnknown, error};
+  return {Verdict::kUnknown, Reason::kUnknown, error, Need::kNothing};
+}
+
+// A record's process is dead for `reason`; its job is over only when no
+// process holds the witness any more. The set of processes holding the dead
+// holder's descriptor can only shrink (joining needs a fork or SCM_RIGHTS
+// from a member), so "released" once is released for ever: no re-test under
+// the flock is needed, unlike kWitnessReleased. A contender's witness, held
+// across its symlinkat, reads as held too: a refusal, never a takeover.
+Judgement DeadUnlessJobAlive(Reason reason, Witness witness) {
+  switch (witness) {
+    case Witness::kHeld:
+      return Alive(Reason::kJobAlive);
+    case Witness::kReleased:
+      return Dead(reason);
+    case Witness::kError:
+      return Unknown(Errc::kJobUnverifiable);
+    case Witness::kUnread:
+      break;
+  }
+  Judgement more = Unknown(Errc::kJobUnverifiable);
+  more.more = Need::kWitness;
+  return more;
 }
 
 // Allowance between a symlink's mtime and a process start time computed from
@@ -59,7 +85,8 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     if (target.pid == self.pid) {
       return target.start_time == self.start_time
                  ? Alive(Reason::kThisProcess)
-                 : Dead(Reason::kOwnPidEarlierProcess);
+                 : DeadUnlessJobAlive(Reason::kOwnPidEarlierProcess,
+                                      probe.witness);
     }
   } else if (target.pid == self.pid) {
     // This library never writes the original's form, so a legacy lock with
@@ -77,7 +104,8 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     if (!record && self.pid_ns != kInitialPidNamespace) {
       return Unknown(Errc::kLegacyHolderNotVisible);
     }
-    return Dead(Reason::kNoSuchProcess);
+    return record ? DeadUnlessJobAlive(Reason::kNoSuchProcess, probe.witness)
+                  : Dead(Reason::kNoSuchProcess);
   }
   if (probe.stat_errno != 0 || probe.stat_truncated) {
     return Unknown(Errc::kHolderUnverifiable);
@@ -90,7 +118,8 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
   // A process whose main thread called pthread_exit() shows state Z while
   // its other threads run: only a single-threaded Z (or X) is a zombie.
   if ((stat.state == 'Z' || stat.state == 'X') && stat.num_threads <= 1) {
-    return Dead(Reason::kZombie);
+    return record ? DeadUnlessJobAlive(Reason::kZombie, probe.witness)
+                  : Dead(Reason::kZombie);
   }
 
   if (record) {
@@ -99,7 +128,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     const __int128 start_time =
         static_cast<__int128>(stat.start_time) - self.boottime_offset_ticks;
     if (start_time != static_cast<__int128>(target.start_time)) {
-      return Dead(Reason::kPidReused);
+      return DeadUnlessJobAlive(Reason::kPidReused, probe.witness);
     }
   } else {
     // The original records no start time. A process that started after the

@@ -89,6 +89,10 @@ struct Judgement {
   Verdict verdict = Verdict::kUnknown;
   Reason reason = Reason::kUnknown;
   Errc error = Errc::kOk;  // kUnknown only
+  // kWitness: the recorded process is dead, and the witness, unread, must
+  // tell whether its job still runs: read it and judge again. The verdict is
+  // kUnknown meanwhile. kNothing otherwise.
+  Need more = Need::kNothing;
 };
 
 // Decides from the target and Self only when possible; otherwise says what
@@ -98,7 +102,11 @@ Need NeedFor(const LockTarget& target, const Self& self, Identity identity);
 // The decision. `lock_mtime_ns` is the lock symlink's mtime (nanoseconds
 // since the epoch), used for the original's locks only. When the probe lacks
 // what NeedFor asked (e.g. stat was not read), the verdict is kUnknown:
-// nothing unread is ever judged dead.
+// nothing unread is ever judged dead. A record of this host, boot and PID
+// namespace whose process is dead is dead only when the witness is released:
+// while a process of its job holds the witness, it is alive (kJobAlive). The
+// witness is read only then (Judgement::more), so a live holder costs no
+// fcntl.
 Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
                 Identity identity, int64_t lock_mtime_ns);
 

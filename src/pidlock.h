@@ -110,6 +110,10 @@ enum class Errc : int {
   // most likely a stopped process, or a fork child of one that died holding
   // it. Nothing was taken over or removed.
   kKeyDirectoryBusy,
+  // The holder's process is gone, and whether its job still runs (a process
+  // that inherited its key-directory descriptor, holding the witness) cannot
+  // be told: fcntl(F_OFD_GETLK) on the key directory failed.
+  kJobUnverifiable,
 };
 
 // The error category of Errc ("pidlock").
@@ -131,6 +135,9 @@ enum class Reason : int {
                           // witness lock: alive
   kWitnessReleased,       // dead: made in another PID namespace, and no
                           // process holds the witness lock any more
+  kJobAlive,              // the recorded process is gone, but a process of
+                          // its job (one that inherited its key-directory
+                          // descriptor) holds the witness: alive
   kUnknown,               // not decided: see the error code
 };
 

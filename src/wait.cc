@@ -7,8 +7,9 @@
 //  - a pidfd of the holder becomes readable: the holder exited without
 //    releasing (SIGKILL, crash).
 // Where pidfd_open(2) is missing (Linux < 5.3), the holder is in another PID
-// namespace, or inotify cannot watch (NFS, out of watches), liveness is also
-// re-checked every kFallbackPoll.
+// namespace, the holder is a job whose recorded process is gone (JobAlive),
+// or inotify cannot watch (NFS, out of watches), liveness is also re-checked
+// every kFallbackPoll.
 
 #include <poll.h>
 #include <signal.h>
@@ -126,9 +127,12 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
       if (!watch.Add(key_path)) fallback = true;
       armed = true;
     }
-    if (result.holder.reason == Reason::kWitnessHeld) {
-      // A holder in another PID namespace: its PID names some other process
-      // here, so there is no pidfd to wait on; inotify still sees releases.
+    if (result.holder.reason == Reason::kWitnessHeld ||
+        result.holder.reason == Reason::kJobAlive) {
+      // A holder in another PID namespace (its PID names some other process
+      // here), or a job whose recorded process is gone: no pidfd to wait on.
+      // The kernel tells no one when an OFD lock goes; inotify still sees
+      // releases.
       fallback = true;
     } else if (!SameHolder(watched, result.holder)) {
       // The pidfd is opened after the holder was judged alive; the retry

@@ -519,6 +519,132 @@ TEST(ForkTest, WorkerForkedByTheHolderDoesNotKeepTheFlock) {
   EXPECT_TRUE(again.lock.took_over());
 }
 
+// The job: a holder's fork children share its key-directory descriptor,
+// and with it the witness. When the holder dies first, the lock stays held
+// by them (JobAlive) until the last of them exits.
+enum class Worker { kFork, kExec, kExecKept };
+
+// Starts a holder that forks a worker of the given kind, then SIGKILLs the
+// holder. The worker is this process's child (a subreaper) and pauses.
+pid_t StartJobAndKillItsHolder(const std::string& dir, Worker kind,
+                               pid_t* dead) {
+  EXPECT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  int pipe_fds[2];
+  EXPECT_EQ(pipe(pipe_fds), 0);
+  Child holder([&](Child& self) {
+    AcquireResult r = TryAcquire(dir, kKey);
+    if (r.outcome != Outcome::kAcquired) return 1;
+    if (kind == Worker::kExecKept && r.lock.KeepAcrossExec()) return 2;
+    const pid_t worker = fork();
+    if (worker == 0) {
+      if (kind != Worker::kFork) execlp("sleep", "sleep", "1000", nullptr);
+      pause();
+      _exit(0);
+    }
+    if (write(pipe_fds[1], &worker, sizeof(worker)) != sizeof(worker)) {
+      return 3;
+    }
+    self.Ready();
+    pause();
+    return 0;
+  });
+  EXPECT_TRUE(holder.WaitReady());
+  pid_t worker = -1;
+  EXPECT_EQ(read(pipe_fds[0], &worker, sizeof(worker)),
+            static_cast<ssize_t>(sizeof(worker)));
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  if (kind != Worker::kFork) WaitForExec(worker, "sleep");
+  *dead = holder.pid();
+  holder.Kill();
+  holder.Wait();
+  return worker;
+}
+
+void EndWorker(pid_t worker) {
+  kill(worker, SIGKILL);
+  waitpid(worker, nullptr, 0);
+  EXPECT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+TEST(JobTest, ForkChildKeepsTheLockAfterTheHolderDies) {
+  TempDir dir;
+  pid_t dead = 0;
+  const pid_t worker =
+      StartJobAndKillItsHolder(dir.path(), Worker::kFork, &dead);
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kHeld) << r.error.Message();
+  EXPECT_EQ(r.holder.pid, dead);
+  EXPECT_EQ(r.holder.reason, Reason::kJobAlive);
+  Inspection i = Inspect(dir.path(), kKey);
+  EXPECT_EQ(i.status, Status::kHeld);
+  EXPECT_EQ(i.holder.reason, Reason::kJobAlive);
+  EXPECT_TRUE(i.holder.command_line.empty());  // its PID names no one now
+
+  EndWorker(worker);
+  r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_TRUE(r.lock.took_over());
+  EXPECT_EQ(r.holder.reason, Reason::kNoSuchProcess);
+}
+
+// exec closes the descriptor (close-on-exec) unless the holder called
+// KeepAcrossExec, as `pidlock run` does for COMMAND.
+TEST(JobTest, ExecedChildIsInTheJobOnlyWithKeepAcrossExec) {
+  for (Worker kind : {Worker::kExec, Worker::kExecKept}) {
+    TempDir dir;
+    pid_t dead = 0;
+    const pid_t worker = StartJobAndKillItsHolder(dir.path(), kind, &dead);
+    Inspection i = Inspect(dir.path(), kKey);
+    if (kind == Worker::kExecKept) {
+      EXPECT_EQ(i.status, Status::kHeld);
+      EXPECT_EQ(i.holder.reason, Reason::kJobAlive);
+    } else {
+      EXPECT_EQ(i.status, Status::kStale);
+      EXPECT_EQ(i.holder.reason, Reason::kNoSuchProcess);
+    }
+    EndWorker(worker);
+  }
+}
+
+TEST(JobTest, AcquireWaitsForTheLastProcessOfTheJob) {
+  TempDir dir;
+  pid_t dead = 0;
+  const pid_t worker =
+      StartJobAndKillItsHolder(dir.path(), Worker::kFork, &dead);
+  std::thread end([worker] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EndWorker(worker);
+  });
+  AcquireResult r = Acquire(dir.path(), kKey, std::chrono::seconds(20));
+  end.join();
+  ASSERT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+  EXPECT_TRUE(r.lock.took_over());
+}
+
+// Release drops the witness for every process sharing the descriptor: a
+// worker that outlives the release is no longer a job the next holder's
+// stale lock could be mistaken for.
+TEST(JobTest, ReleaseEndsTheJobForItsChildren) {
+  TempDir dir;
+  AcquireResult r = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(r.outcome, Outcome::kAcquired);
+  Child worker([](Child& self) {
+    self.Ready();
+    pause();
+    return 0;
+  });
+  ASSERT_TRUE(worker.WaitReady());
+  EXPECT_FALSE(r.lock.Release());
+  // A holder that dies without releasing, while the worker still runs.
+  auto holder = Holder(dir.path());
+  holder->Kill();
+  holder->Wait();
+  AcquireResult again = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(again.outcome, Outcome::kAcquired) << again.error.Message();
+  EXPECT_TRUE(again.lock.took_over());
+}
+
 TEST(ExecTest, LockStaysHeldAcrossExec) {
   TempDir dir;
   Child holder([&](Child& self) {

@@ -70,6 +70,16 @@ Probe Missing(int kill_errno) {
   return p;
 }
 
+// `probe`, with the witness read as `witness`: what the caller adds when a
+// record's process is dead (Judgement::more).
+Probe WithWitness(Probe probe, Witness witness) {
+  probe.witness = witness;
+  return probe;
+}
+Probe JobOver(Probe probe) {
+  return WithWitness(std::move(probe), Witness::kReleased);
+}
+
 struct Row {
   const char* name;
   LockTarget target;
@@ -119,13 +129,8 @@ TEST(JudgeTest, SpecTable) {
        Verdict::kAlive,
        Reason::kThisProcess,
        Errc::kOk},
-      {"own pid, earlier process",
-       Record(100, 4000),
-       {},
-       Identity::kKey,
-       0,
-       Verdict::kDead,
-       Reason::kOwnPidEarlierProcess,
+      {"own pid, earlier process", Record(100, 4000), JobOver({}),
+       Identity::kKey, 0, Verdict::kDead, Reason::kOwnPidEarlierProcess,
        Errc::kOk},
       {"own pid, original's lock",
        Legacy(100),
@@ -135,8 +140,36 @@ TEST(JudgeTest, SpecTable) {
        Verdict::kDead,
        Reason::kOwnPidEarlierProcess,
        Errc::kOk},
-      {"gone", Record(200, 7000), Missing(ESRCH), Identity::kKey, 0,
+      {"gone", Record(200, 7000), JobOver(Missing(ESRCH)), Identity::kKey, 0,
        Verdict::kDead, Reason::kNoSuchProcess, Errc::kOk},
+      // The job: processes that inherited the holder's key-directory
+      // descriptor hold the witness after the recorded process is gone.
+      {"gone, its job alive", Record(200, 7000),
+       WithWitness(Missing(ESRCH), Witness::kHeld), Identity::kKey, 0,
+       Verdict::kAlive, Reason::kJobAlive, Errc::kOk},
+      {"gone, its job untestable", Record(200, 7000),
+       WithWitness(Missing(ESRCH), Witness::kError), Identity::kKey, 0,
+       Verdict::kUnknown, Reason::kUnknown, Errc::kJobUnverifiable},
+      {"gone, its job unread", Record(200, 7000), Missing(ESRCH),
+       Identity::kKey, 0, Verdict::kUnknown, Reason::kUnknown,
+       Errc::kJobUnverifiable},
+      {"zombie, its job alive", Record(200, 7000),
+       WithWitness(Running(200, 7000, 'Z'), Witness::kHeld), Identity::kKey, 0,
+       Verdict::kAlive, Reason::kJobAlive, Errc::kOk},
+      {"pid reused, its job alive", Record(200, 7000),
+       WithWitness(Running(200, 7001), Witness::kHeld), Identity::kKey, 0,
+       Verdict::kAlive, Reason::kJobAlive, Errc::kOk},
+      {"own pid, earlier process, its job alive", Record(100, 4000),
+       WithWitness({}, Witness::kHeld), Identity::kKey, 0, Verdict::kAlive,
+       Reason::kJobAlive, Errc::kOk},
+      // The original takes no witness: a held one is another process's.
+      {"original's lock, gone, a witness held", Legacy(200),
+       WithWitness(Missing(ESRCH), Witness::kHeld), Identity::kKey, 0,
+       Verdict::kDead, Reason::kNoSuchProcess, Errc::kOk},
+      // A reboot ends every job; another command line is another app.
+      {"previous boot, a witness held", LockTarget(other_boot),
+       WithWitness(Running(200, 7000), Witness::kHeld), Identity::kKey, 0,
+       Verdict::kDead, Reason::kPreviousBoot, Errc::kOk},
       {"hidden by hidepid", Record(200, 7000), Missing(EPERM), Identity::kKey,
        0, Verdict::kUnknown, Reason::kUnknown, Errc::kHolderHidden},
       {"no /proc entry but kill works", Record(200, 7000), Missing(0),
@@ -151,15 +184,15 @@ TEST(JudgeTest, SpecTable) {
       {"stat of another pid", Record(200, 7000), Running(201, 7000),
        Identity::kKey, 0, Verdict::kUnknown, Reason::kUnknown,
        Errc::kHolderUnverifiable},
-      {"zombie", Record(200, 7000), Running(200, 7000, 'Z'), Identity::kKey, 0,
-       Verdict::kDead, Reason::kZombie, Errc::kOk},
-      {"dead (X)", Record(200, 7000), Running(200, 7000, 'X'), Identity::kKey,
-       0, Verdict::kDead, Reason::kZombie, Errc::kOk},
+      {"zombie", Record(200, 7000), JobOver(Running(200, 7000, 'Z')),
+       Identity::kKey, 0, Verdict::kDead, Reason::kZombie, Errc::kOk},
+      {"dead (X)", Record(200, 7000), JobOver(Running(200, 7000, 'X')),
+       Identity::kKey, 0, Verdict::kDead, Reason::kZombie, Errc::kOk},
       // pthread_exit() in the main thread: Z, but other threads run.
       {"Z with live threads", Record(200, 7000), Running(200, 7000, 'Z', 2),
        Identity::kKey, 0, Verdict::kAlive, Reason::kAlive, Errc::kOk},
-      {"pid reused", Record(200, 7000), Running(200, 7001), Identity::kKey, 0,
-       Verdict::kDead, Reason::kPidReused, Errc::kOk},
+      {"pid reused", Record(200, 7000), JobOver(Running(200, 7001)),
+       Identity::kKey, 0, Verdict::kDead, Reason::kPidReused, Errc::kOk},
       {"previous boot", other_boot, Running(200, 7000), Identity::kKey, 0,
        Verdict::kDead, Reason::kPreviousBoot, Errc::kOk},
       {"other host", other_host, Missing(ESRCH), Identity::kKey, 0,
@@ -221,7 +254,8 @@ TEST(JudgeTest, StartTimesAreComparedWithoutTheTimeNamespaceOffset) {
   Judgement j =
       Judge(Record(200, 7000), self, Running(200, 1007000), Identity::kKey, 0);
   EXPECT_EQ(j.verdict, Verdict::kAlive);
-  j = Judge(Record(200, 7000), self, Running(200, 7000), Identity::kKey, 0);
+  j = Judge(Record(200, 7000), self, JobOver(Running(200, 7000)),
+            Identity::kKey, 0);
   EXPECT_EQ(j.reason, Reason::kPidReused);
 }
 
@@ -236,7 +270,7 @@ TEST(JudgeTest, OriginalsLockWithAMissingPidIsUnknownInAContainer) {
   // Records name their namespace: no doubt there.
   LockTarget record = Record(200, 7000);
   record.pid_ns = self.pid_ns;
-  j = Judge(record, self, Missing(ESRCH), Identity::kKey, 0);
+  j = Judge(record, self, JobOver(Missing(ESRCH)), Identity::kKey, 0);
   EXPECT_EQ(j.reason, Reason::kNoSuchProcess);
 }
 
@@ -247,6 +281,29 @@ TEST(JudgeTest, NothingUnreadIsJudgedDead) {
     Judgement j = Judge(Record(200, 7000), self, Probe(), identity, 0);
     EXPECT_EQ(j.verdict, Verdict::kUnknown);
   }
+}
+
+// A record's dead process asks for the witness, and only then: a live
+// holder, a previous boot or the original's lock never does.
+TEST(JudgeTest, ADeadRecordAsksForTheWitnessOfItsJob) {
+  const Self self = MakeSelf();
+  EXPECT_EQ(
+      Judge(Record(200, 7000), self, Missing(ESRCH), Identity::kKey, 0).more,
+      Need::kWitness);
+  EXPECT_EQ(
+      Judge(Record(200, 7000), self, Running(200, 7001), Identity::kKey, 0)
+          .more,
+      Need::kWitness);
+  EXPECT_EQ(
+      Judge(Record(200, 7000), self, Running(200, 7000), Identity::kKey, 0)
+          .more,
+      Need::kNothing);
+  EXPECT_EQ(Judge(Legacy(200), self, Missing(ESRCH), Identity::kKey, 0).more,
+            Need::kNothing);
+  EXPECT_EQ(
+      Judge(Record(200, 7000), self, JobOver(Missing(ESRCH)), Identity::kKey, 0)
+          .more,
+      Need::kNothing);
 }
 
 TEST(NeedForTest, ReadsNoMoreThanNeeded) {
