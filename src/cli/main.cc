@@ -2,15 +2,13 @@
 //
 // The pidlock command:
 //   pidlock run --dir DIR --key KEY [--wait] [--timeout SECONDS]
+//               [--kill-after SECONDS] [--orphans wait|terminate]
 //               [--identity key|cmdline] -- COMMAND [ARGS...]
 //   pidlock status --dir DIR --key KEY [--json] [--identity key|cmdline]
 //   pidlock --version | --help
 // Exit codes are listed in kUsage and README.md.
 
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,34 +20,40 @@
 #include <string>
 #include <vector>
 
+#include "src/cli/exit_codes.h"
+#include "src/cli/job.h"
 #include "src/pidlock.h"
 
 namespace {
 
-// Exit codes (sysexits.h where one fits).
-constexpr int kExitHeld = 75;       // EX_TEMPFAIL: a live instance holds it
-constexpr int kExitUsage = 64;      // EX_USAGE
-constexpr int kExitRefused = 76;    // EX_PROTOCOL: unsafe or unverifiable
-constexpr int kExitSystem = 71;     // EX_OSERR: a system call failed
-constexpr int kExitStatusFree = 3;  // status: free or stale (LSB "not running")
-constexpr int kExitStatusUnknown = 4;  // status: cannot be told (LSB)
-constexpr int kExitNotExecutable = 126;
-constexpr int kExitNotFound = 127;
+using pidlock_cli::kExitHeld;
+using pidlock_cli::kExitRefused;
+using pidlock_cli::kExitStatusFree;
+using pidlock_cli::kExitStatusUnknown;
+using pidlock_cli::kExitSystem;
+using pidlock_cli::kExitUsage;
 
 constexpr char kUsage[] =
     "usage: pidlock run [--dir DIR] --key KEY [--wait] [--timeout SECONDS]\n"
+    "                   [--kill-after SECONDS] [--orphans wait|terminate]\n"
     "                   [--identity key|cmdline] -- COMMAND [ARGS...]\n"
     "       pidlock status [--dir DIR] --key KEY [--json] "
     "[--identity key|cmdline]\n"
     "       pidlock --version\n"
     "\n"
-    "run: hold the lock DIR/KEY while COMMAND runs; exit with its status\n"
-    "  (128+N when killed by signal N). SIGINT, SIGTERM and SIGHUP are\n"
-    "  forwarded to COMMAND; COMMAND is killed if pidlock itself dies.\n"
+    "run: hold the lock DIR/KEY while the job runs: COMMAND and every process\n"
+    "  it starts. Released when the job's last process has exited; if pidlock\n"
+    "  itself is killed, the job keeps the lock until then. Exits with\n"
+    "  COMMAND's status (128+N when killed by signal N). Every catchable\n"
+    "  signal pidlock receives is forwarded to the job, once.\n"
     "  --wait waits for the holder to release or die (--timeout SECONDS\n"
     "  bounds the wait and implies --wait).\n"
-    "status: print the live holder (exit 0), or say the lock is free or\n"
-    "  stale (exit 3).\n"
+    "  --kill-after SECONDS: SIGKILL the whole job that long after a SIGTERM,\n"
+    "  SIGINT, SIGHUP or SIGQUIT if it has not exited.\n"
+    "  --orphans terminate: when COMMAND exits, SIGTERM the rest of the job\n"
+    "  instead of waiting for it (the default, --orphans wait).\n"
+    "status: print the live holder and its job's processes (exit 0), or say\n"
+    "  the lock is free or stale (exit 3).\n"
     "--dir defaults to $XDG_RUNTIME_DIR, else /run/pidlock for root, else\n"
     "  /dev/shm/pidlock-UID (tmpfs), else /tmp/pidlock-UID.\n"
     "\n"
@@ -68,6 +72,7 @@ struct Args {
   bool json = false;
   pidlock::Options options;
   std::vector<char*> argv;  // COMMAND [ARGS...], null-terminated
+  pidlock_cli::JobOptions job;
 };
 
 int Usage(const char* problem) {
@@ -104,6 +109,15 @@ std::string DefaultDirectory() {
   return candidates.back();  // unsafe: the library will say why
 }
 
+// A number of seconds, 0 to 1e9, into *seconds; false if `text` is not one.
+bool ParseSeconds(const char* text, double* seconds) {
+  char* end = nullptr;
+  errno = 0;
+  *seconds = strtod(text, &end);
+  return errno == 0 && end != text && *end == '\0' && *seconds >= 0 &&
+         *seconds <= 1e9;
+}
+
 int ParseArgs(int argc, char** argv, Args* args) {
   if (argc < 2) return Usage("no command");
   args->command = argv[1];
@@ -136,14 +150,24 @@ int ParseArgs(int argc, char** argv, Args* args) {
       if ((v = value()) == nullptr) {
         return Usage("--timeout needs a value");
       }
-      char* end = nullptr;
-      errno = 0;
-      args->timeout_seconds = strtod(v, &end);
-      if (errno != 0 || end == v || *end != '\0' ||
-          !(args->timeout_seconds >= 0) || args->timeout_seconds > 1e9) {
+      if (!ParseSeconds(v, &args->timeout_seconds)) {
         return Usage("--timeout takes a number of seconds");
       }
       args->wait = true;
+    } else if (flag == "--kill-after" && args->command == "run") {
+      if ((v = value()) == nullptr ||
+          !ParseSeconds(v, &args->job.kill_after_seconds)) {
+        return Usage("--kill-after takes a number of seconds");
+      }
+    } else if (flag == "--orphans" && args->command == "run") {
+      if ((v = value()) == nullptr) return Usage("--orphans needs a value");
+      if (strcmp(v, "wait") == 0) {
+        args->job.orphans = pidlock_cli::Orphans::kWait;
+      } else if (strcmp(v, "terminate") == 0) {
+        args->job.orphans = pidlock_cli::Orphans::kTerminate;
+      } else {
+        return Usage("--orphans is 'wait' or 'terminate'");
+      }
     } else if (flag == "--identity") {
       if ((v = value()) == nullptr) {
         return Usage("--identity needs a value");
@@ -166,6 +190,7 @@ int ParseArgs(int argc, char** argv, Args* args) {
     if (i >= argc) return Usage("run needs -- COMMAND");
     for (; i < argc; ++i) args->argv.push_back(argv[i]);
     args->argv.push_back(nullptr);
+    args->job.argv = args->argv.data();
   } else if (i < argc) {
     return Usage("status takes no command");
   }
@@ -191,7 +216,20 @@ std::string DescribeHolder(const pidlock::Holder& holder) {
       holder.reason == pidlock::Reason::kWitnessReleased) {
     text += ", in another PID namespace";
   }
+  if (holder.reason == pidlock::Reason::kJobAlive) {
+    text += ", which has exited; its job still runs";
+  }
   if (holder.legacy) text += ", a lock of the original npm pidlock";
+  return text;
+}
+
+// "3 processes: 4242 4243 4250"
+std::string DescribeJob(const std::vector<pid_t>& job) {
+  std::string text = std::to_string(job.size()) +
+                     (job.size() == 1 ? " process" : " processes");
+  for (size_t i = 0; i < job.size(); ++i) {
+    text += (i == 0 ? ": " : " ") + std::to_string(job[i]);
+  }
   return text;
 }
 
@@ -223,6 +261,16 @@ int Status(const Args& args) {
       pidlock::Inspect(args.dir, args.key, args.options);
   const std::string lock_path = args.dir + "/" + args.key + "/lock";
   const pidlock::Holder& h = inspection.holder;
+  std::vector<pid_t> job;
+  if (inspection.status == pidlock::Status::kHeld) {
+    // The PID names the holder here only when it was judged by it: a
+    // holder in another PID namespace or a job whose recorded process is
+    // gone are found by their descriptors alone.
+    const bool by_pid = h.reason == pidlock::Reason::kAlive ||
+                        h.reason == pidlock::Reason::kThisProcess;
+    job = pidlock_cli::JobProcesses(by_pid ? h.pid : 0,
+                                    args.dir + "/" + args.key);
+  }
   const char* state = "";
   int exit_code = kExitStatusUnknown;
   switch (inspection.status) {
@@ -254,6 +302,13 @@ int Status(const Args& args) {
               ",\"host\":" + JsonString(h.host) +
               ",\"legacy\":" + (h.legacy ? "true" : "false") +
               ",\"reason\":" + JsonString(pidlock::ReasonName(h.reason));
+      if (inspection.status == pidlock::Status::kHeld) {
+        json += ",\"job\":[";
+        for (size_t i = 0; i < job.size(); ++i) {
+          json += (i == 0 ? "" : ",") + std::to_string(job[i]);
+        }
+        json += "]";
+      }
     } else if (inspection.status == pidlock::Status::kError) {
       json +=
           ",\"error\":" + JsonString(inspection.error.Message()) +
@@ -269,7 +324,8 @@ int Status(const Args& args) {
       printf("%s: free\n", lock_path.c_str());
       break;
     case pidlock::Status::kHeld:
-      printf("%s: held by %s\n", lock_path.c_str(), DescribeHolder(h).c_str());
+      printf("%s: held by %s; job: %s\n", lock_path.c_str(),
+             DescribeHolder(h).c_str(), DescribeJob(job).c_str());
       break;
     case pidlock::Status::kStale:
       printf("%s: stale (%s), left by %s\n", lock_path.c_str(),
@@ -280,52 +336,6 @@ int Status(const Args& args) {
       break;
   }
   return exit_code;
-}
-
-// Runs COMMAND as a child while this process holds the lock. Signals are
-// taken synchronously (sigwaitinfo), so there are no handlers to race with.
-int RunHolding(const Args& args, pidlock::Lock lock) {
-  sigset_t forwarded, old_mask;
-  sigemptyset(&forwarded);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&forwarded, sig);
-  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
-  const pid_t parent = getpid();
-  fflush(nullptr);
-  pid_t child = fork();
-  if (child < 0) {
-    fprintf(stderr, "pidlock: fork: %s\n", strerror(errno));
-    return kExitSystem;
-  }
-  if (child == 0) {
-    // If pidlock dies (even by SIGKILL), the kernel kills COMMAND: it never
-    // runs unguarded. Check the parent after arming, in case it died first.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(kExitSystem);
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    execvp(args.argv[0], args.argv.data());
-    int e = errno;
-    fprintf(stderr, "pidlock: %s: %s\n", args.argv[0], strerror(e));
-    _exit(e == ENOENT ? kExitNotFound : kExitNotExecutable);
-  }
-  int status = 0;
-  for (;;) {
-    siginfo_t info;
-    int sig = sigwaitinfo(&forwarded, &info);
-    if (sig < 0) continue;  // EINTR
-    if (sig != SIGCHLD) {
-      kill(child, sig);
-      continue;
-    }
-    pid_t done = waitpid(child, &status, WNOHANG);
-    if (done == child) break;
-  }
-  std::error_code released = lock.Release();
-  if (released) {
-    fprintf(stderr, "pidlock: %s: release: %s\n", lock.path().c_str(),
-            released.message().c_str());
-  }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
 }
 
 int Run(const Args& args) {
@@ -342,7 +352,7 @@ int Run(const Args& args) {
   }
   switch (result.outcome) {
     case pidlock::Outcome::kAcquired:
-      return RunHolding(args, std::move(result.lock));
+      return pidlock_cli::Supervise(std::move(result.lock), args.job);
     case pidlock::Outcome::kHeld:
       fprintf(stderr, "pidlock: %s/%s/lock: held by %s\n", args.dir.c_str(),
               args.key.c_str(), DescribeHolder(result.holder).c_str());
