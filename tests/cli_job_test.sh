@@ -73,7 +73,8 @@ out=$("$PIDLOCK" status --dir "$D" --key tree); check "status: held by the job" 
 contains "status counts the job: sh, sh, worker" "job: 3 processes" "$out"
 json=$("$PIDLOCK" status --dir "$D" --key tree --json)
 contains "status --json reason" '"reason":"JobAlive"' "$json"
-contains "status --json job" "\"job\":[" "$json"
+contains "status --json job" "\"job\":[{\"pid\":" "$json"
+contains "status --json names the worker" "$MARK-tree 1000" "$json"
 pkill -KILL -f "^$TMP/bin/$MARK-tree"; wait_for gone tree
 wait_for "$PIDLOCK" run --dir "$D" --key tree -- true 2>/dev/null
 check "taken over once the job is over" 0 $?

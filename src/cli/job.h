@@ -75,6 +75,10 @@ std::vector<ProcessEntry> Descendants(const std::vector<ProcessEntry>& table,
 // without the caller. Processes this user cannot inspect are missing.
 std::vector<pid_t> JobProcesses(pid_t holder, const std::string& key_dir);
 
+// The arguments of `pid` joined by spaces (at most 4 KiB of them), for
+// display; "" when it cannot be read.
+std::string CommandLine(pid_t pid);
+
 }  // namespace pidlock_cli
 
 #endif  // PIDLOCK_SRC_CLI_JOB_H_

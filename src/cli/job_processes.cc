@@ -101,6 +101,21 @@ bool HasOpen(pid_t pid, dev_t dev, ino_t ino) {
 
 }  // namespace
 
+std::string CommandLine(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/cmdline", static_cast<int>(pid));
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  char text[4096];
+  const ssize_t n = read(fd, text, sizeof(text));
+  close(fd);
+  if (n <= 0) return "";
+  std::string line(text, static_cast<size_t>(n));
+  while (!line.empty() && line.back() == '\0') line.pop_back();
+  std::replace(line.begin(), line.end(), '\0', ' ');
+  return line;
+}
+
 std::vector<ProcessEntry> ReadProcessTable() {
   std::vector<ProcessEntry> table;
   ForEachPid([&](pid_t pid) {

@@ -305,7 +305,9 @@ int Status(const Args& args) {
       if (inspection.status == pidlock::Status::kHeld) {
         json += ",\"job\":[";
         for (size_t i = 0; i < job.size(); ++i) {
-          json += (i == 0 ? "" : ",") + std::to_string(job[i]);
+          json += std::string(i == 0 ? "" : ",") +
+                  "{\"pid\":" + std::to_string(job[i]) + ",\"command_line\":" +
+                  JsonString(pidlock_cli::CommandLine(job[i])) + "}";
         }
         json += "]";
       }
