@@ -230,6 +230,12 @@ void Describe(const std::string& text, const Self& self, const Probe& probe,
       static_cast<long long>(lock_mtime_ns));
 }
 
+// A command line's words: trailing NULs (padding) do not count.
+std::string Words(std::string cmdline) {
+  while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+  return cmdline;
+}
+
 bool Same(const Judgement& a, const Judgement& b) {
   return a.verdict == b.verdict && a.reason == b.reason && a.error == b.error &&
          a.more == b.more;
@@ -288,8 +294,9 @@ void CheckProcessRules(const LockTarget& target, const Self& self,
     }
     if (got.reason == Reason::kOtherCommandLine) {
       FUZZ_CHECK(identity == Identity::kCmdline && probe.cmdline_errno == 0 &&
-                 !probe.cmdline_truncated && !probe.cmdline.empty() &&
-                 !self.cmdline.empty() && probe.cmdline != self.cmdline);
+                 !probe.cmdline_truncated && !Words(probe.cmdline).empty() &&
+                 !Words(self.cmdline).empty() &&
+                 Words(probe.cmdline) != Words(self.cmdline));
     }
   }
 
@@ -437,8 +444,9 @@ void CheckProcessRules(const LockTarget& target, const Self& self,
     }
     // Only two complete, non-empty, different command lines prove another
     // app; a truncated or empty one keeps the holder.
-    if (!probe.cmdline_truncated && !probe.cmdline.empty() &&
-        !self.cmdline.empty() && probe.cmdline != self.cmdline) {
+    if (!probe.cmdline_truncated && !Words(probe.cmdline).empty() &&
+        !Words(self.cmdline).empty() &&
+        Words(probe.cmdline) != Words(self.cmdline)) {
       FUZZ_CHECK(dead && got.reason == Reason::kOtherCommandLine);
       return;
     }

@@ -23,6 +23,7 @@
 
 #include "src/fd.h"
 #include "src/hook.h"
+#include "src/key_directory.h"
 #include "src/liveness.h"
 #include "src/parse.h"
 #include "src/pidlock.h"
@@ -74,12 +75,6 @@ int ReadLock(int key_fd, Seen* seen) {
   seen->inode = st.st_ino;
   seen->mtime = st.st_mtim;
   return 0;
-}
-
-bool ValidKey(const std::string& key) {
-  return !key.empty() && key != "." && key != ".." &&
-         key.find('/') == std::string::npos &&
-         key.find('\0') == std::string::npos && key.size() <= NAME_MAX;
 }
 
 // flock(2) on the key directory serialises takeovers and releases of one
@@ -149,17 +144,11 @@ void ReadCommandLine(Holder* holder) {
   }
 }
 
-// Judges the lock seen: parses its target (false and *error on garbage),
-// probes /proc as far as needed, and fills *holder.
-bool JudgeLock(int key_fd, const Seen& seen, const SelfRecord& self,
-               const Options& options, Judgement* judgement, Holder* holder,
-               Errc* error) {
-  LockTarget target;
-  if (internal::ParseLockTarget(seen.target, &target) !=
-      internal::ParseError::kOk) {
-    *error = Errc::kLockTargetInvalid;
-    return false;
-  }
+// Judges the lock seen, whose target parsed as `target`: probes /proc as far
+// as needed, and fills *holder. False, with *error, when it cannot be told.
+bool JudgeLock(int key_fd, const Seen& seen, const LockTarget& target,
+               const SelfRecord& self, const Options& options,
+               Judgement* judgement, Holder* holder, Errc* error) {
   internal::Probe probe;
   internal::ProbeProcess(target.pid,
                          internal::NeedFor(target, self.self, options.identity),
@@ -181,41 +170,6 @@ bool JudgeLock(int key_fd, const Seen& seen, const SelfRecord& self,
   return true;
 }
 
-// Opens <dir>/<key> (creating it 0700 when `create`) and checks it is safe:
-// a directory, not a symlink (O_NOFOLLOW), owned by the effective user, not
-// writable by group or others. Returns the fd, or -1 with *error set.
-int OpenKeyDirectory(const std::string& key_path, bool create,
-                     std::error_code* error) {
-  const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-  int fd = open(key_path.c_str(), flags);
-  if (fd < 0 && errno == ENOENT && create) {
-    if (mkdir(key_path.c_str(), 0700) != 0 && errno != EEXIST) {
-      *error = SystemError(errno);
-      return -1;
-    }
-    fd = open(key_path.c_str(), flags);
-  }
-  if (fd < 0) {
-    // O_NOFOLLOW on a symlink gives ELOOP; O_DIRECTORY on a file ENOTDIR.
-    *error = errno == ELOOP || errno == ENOTDIR
-                 ? make_error_code(Errc::kKeyDirectoryNotDirectory)
-                 : SystemError(errno);
-    return -1;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    *error = SystemError(errno);
-  } else if (st.st_uid != geteuid()) {
-    *error = make_error_code(Errc::kKeyDirectoryWrongOwner);
-  } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    *error = make_error_code(Errc::kKeyDirectoryUnsafeMode);
-  } else {
-    return fd;
-  }
-  close(fd);
-  return -1;
-}
-
 }  // namespace
 
 // One acquisition attempt: the states S1-S12 of the spec.
@@ -223,7 +177,7 @@ class Acquirer {
  public:
   Acquirer(const std::string& dir, const std::string& key,
            const Options& options)
-      : options_(options), key_path_(dir + "/" + key), key_(key) {}
+      : options_(options), dir_(dir), key_path_(dir + "/" + key), key_(key) {}
   ~Acquirer() {
     if (fd_ >= 0) close(fd_);
   }
@@ -233,18 +187,21 @@ class Acquirer {
   AcquireResult Run() {
     AcquireResult result;
     EnterState(state_ = State::OPENING_KEY_DIRECTORY);
-    if (!ValidKey(key_)) return Fail(make_error_code(Errc::kInvalidKey));
-    std::error_code open_error;
-    fd_ = OpenKeyDirectory(key_path_, /*create=*/true, &open_error);
-    if (fd_ < 0) return Fail(open_error);
+    Error open_error;
+    fd_ = internal::OpenKeyDirectory(dir_, key_, /*create=*/true, &open_error);
+    if (fd_ < 0) {
+      open_error.state = state_;
+      result.error = std::move(open_error);
+      return result;
+    }
     const int fd = fd_;
 
     // Not a disk step any more: the owner record is formatted once per
     // process (GetSelf) and written with the lock in one syscall.
     EnterState(state_ = State::CREATING_NEW_DATA_FOR_THIS_PID);
-    Errc self_error = Errc::kOk;
+    std::error_code self_error;
     const SelfRecord* self = internal::GetSelf(&self_error);
-    if (self == nullptr) return Fail(make_error_code(self_error));
+    if (self == nullptr) return Fail(self_error);
     const std::string& record = self->target;
 
     for (int round = 0; round < kMaxRounds; ++round) {
@@ -263,12 +220,17 @@ class Acquirer {
         int e = ReadLock(fd, &seen);
         if (e == ENOENT) break;  // released meanwhile: try S3 again
         if (e != 0) return FailRead(e);
+        LockTarget target;
+        if (internal::ParseLockTarget(seen.target, &target) !=
+            internal::ParseError::kOk) {
+          return Fail(make_error_code(Errc::kLockTargetInvalid));
+        }
 
         EnterState(state_ = State::PROBING_HOLDER);
         Judgement judgement;
         Errc judge_error = Errc::kOk;
-        if (!JudgeLock(fd, seen, *self, options_, &judgement, &result.holder,
-                       &judge_error)) {
+        if (!JudgeLock(fd, seen, target, *self, options_, &judgement,
+                       &result.holder, &judge_error)) {
           return Fail(make_error_code(judge_error));
         }
         if (judgement.verdict == Verdict::kAlive) {
@@ -386,6 +348,7 @@ class Acquirer {
   }
 
   const Options& options_;
+  const std::string& dir_;
   const std::string key_path_;
   const std::string& key_;
   State state_ = State::OPENING_KEY_DIRECTORY;
@@ -474,20 +437,21 @@ Inspection Inspect(const std::string& dir, const std::string& key,
     inspection.error.path = std::move(path);
     return std::move(inspection);
   };
-  if (!ValidKey(key)) {
-    return fail(make_error_code(Errc::kInvalidKey),
-                State::OPENING_KEY_DIRECTORY, key_path);
-  }
-  std::error_code open_error;
+  Error open_error;
   const internal::Fd key_fd(
-      OpenKeyDirectory(key_path, /*create=*/false, &open_error));
+      internal::OpenKeyDirectory(dir, key, /*create=*/false, &open_error));
   const int fd = key_fd.get();
   if (fd < 0) {
-    if (open_error == std::errc::no_such_file_or_directory) {
+    // No key directory is no lock; a missing `dir` (a typo) is an error.
+    if (open_error.code == std::errc::no_such_file_or_directory &&
+        open_error.path == key_path) {
       inspection.status = Status::kFree;
       return inspection;
     }
-    return fail(open_error, State::OPENING_KEY_DIRECTORY, key_path);
+    inspection.status = Status::kError;
+    inspection.error = std::move(open_error);
+    inspection.error.state = State::OPENING_KEY_DIRECTORY;
+    return inspection;
   }
   const std::string lock_path = key_path + "/" + kLockName;
   Seen seen;
@@ -505,16 +469,21 @@ Inspection Inspect(const std::string& dir, const std::string& key,
                 lock_path);
   }
   if (e != 0) return fail(SystemError(e), State::READING_LOCK, lock_path);
-
-  Errc self_error = Errc::kOk;
-  const SelfRecord* self = internal::GetSelf(&self_error);
-  if (self == nullptr) {
-    return fail(make_error_code(self_error), State::PROBING_HOLDER, lock_path);
+  LockTarget target;
+  if (internal::ParseLockTarget(seen.target, &target) !=
+      internal::ParseError::kOk) {
+    return fail(make_error_code(Errc::kLockTargetInvalid), State::READING_LOCK,
+                lock_path);
   }
+
+  std::error_code self_error;
+  const SelfRecord* self = internal::GetSelf(&self_error);
+  if (self == nullptr)
+    return fail(self_error, State::PROBING_HOLDER, lock_path);
   Judgement judgement;
   Errc judge_error = Errc::kOk;
-  if (!JudgeLock(fd, seen, *self, options, &judgement, &inspection.holder,
-                 &judge_error)) {
+  if (!JudgeLock(fd, seen, target, *self, options, &judgement,
+                 &inspection.holder, &judge_error)) {
     return fail(make_error_code(judge_error), State::PROBING_HOLDER, lock_path);
   }
   ReadCommandLine(&inspection.holder);

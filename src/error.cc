@@ -4,6 +4,7 @@
 // the protocol state: "pidlock: /run/user/1000/backup/lock: the holder's PID
 // exists but /proc hides it (hidepid) (in PROBING_HOLDER)".
 
+#include <cstring>
 #include <string>
 
 #include "src/pidlock.h"
@@ -69,6 +70,16 @@ class Category : public std::error_category {
       case Errc::kKeyDirectoryBusy:
         return "another process has held the key directory's flock for 10 s "
                "(stopped, or a fork child of a process that died holding it)";
+      case Errc::kPathComponentNotDirectory:
+        return "not a directory (a file, a dangling symlink, or too many "
+               "symlinks)";
+      case Errc::kPathComponentWrongOwner:
+        return "owned by another user, who could rename the lock directory "
+               "away and let a second holder in; only root's and your own "
+               "directories are trusted";
+      case Errc::kPathComponentUnsafeMode:
+        return "writable by group or others and not sticky: anyone could "
+               "rename the lock directory away and let a second holder in";
       case Errc::kJobUnverifiable:
         return "the holder's process is gone, and whether processes of its "
                "job still hold the key directory's witness lock cannot be "
@@ -121,12 +132,75 @@ const char* ReasonName(Reason reason) {
   return "Unknown";
 }
 
+const char* ErrcName(Errc e) {
+  switch (e) {
+    case Errc::kOk:
+      return "Ok";
+    case Errc::kInvalidKey:
+      return "InvalidKey";
+    case Errc::kKeyDirectoryNotDirectory:
+      return "KeyDirectoryNotDirectory";
+    case Errc::kKeyDirectoryWrongOwner:
+      return "KeyDirectoryWrongOwner";
+    case Errc::kKeyDirectoryUnsafeMode:
+      return "KeyDirectoryUnsafeMode";
+    case Errc::kLockNotSymlink:
+      return "LockNotSymlink";
+    case Errc::kLockTargetInvalid:
+      return "LockTargetInvalid";
+    case Errc::kProcUnavailable:
+      return "ProcUnavailable";
+    case Errc::kProcOtherNamespace:
+      return "ProcOtherNamespace";
+    case Errc::kHolderOtherHost:
+      return "HolderOtherHost";
+    case Errc::kHolderOtherNamespace:
+      return "HolderOtherNamespace";
+    case Errc::kHolderHidden:
+      return "HolderHidden";
+    case Errc::kHolderUnverifiable:
+      return "HolderUnverifiable";
+    case Errc::kLockLost:
+      return "LockLost";
+    case Errc::kNotOwner:
+      return "NotOwner";
+    case Errc::kNotHeld:
+      return "NotHeld";
+    case Errc::kHeld:
+      return "Held";
+    case Errc::kWitnessUnavailable:
+      return "WitnessUnavailable";
+    case Errc::kLegacyHolderNotVisible:
+      return "LegacyHolderNotVisible";
+    case Errc::kKeyDirectoryBusy:
+      return "KeyDirectoryBusy";
+    case Errc::kJobUnverifiable:
+      return "JobUnverifiable";
+    case Errc::kPathComponentNotDirectory:
+      return "PathComponentNotDirectory";
+    case Errc::kPathComponentWrongOwner:
+      return "PathComponentWrongOwner";
+    case Errc::kPathComponentUnsafeMode:
+      return "PathComponentUnsafeMode";
+  }
+  return "Unknown";
+}
+
 std::string Error::Message() const {
   std::string message = "pidlock: ";
   message += path;
   message += ": ";
   message += code.message();
-  message += " (in ";
+  if (!detail.empty()) message += " (" + detail + ")";
+  message += " (";
+  if (code.category() == ErrorCategory()) {
+    message += ErrcName(static_cast<Errc>(code.value()));
+  } else if (const char* name = strerrorname_np(code.value())) {
+    message += name;
+  } else {
+    message += "errno " + std::to_string(code.value());
+  }
+  message += " in ";
   message += StateName(state);
   message += ")";
   return message;

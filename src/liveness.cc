@@ -3,6 +3,7 @@
 #include "src/liveness.h"
 
 #include <cerrno>
+#include <string_view>
 
 namespace pidlock {
 namespace internal {
@@ -43,6 +44,14 @@ Judgement DeadUnlessJobAlive(Reason reason, Witness witness) {
 // Allowance between a symlink's mtime and a process start time computed from
 // boot time and clock ticks (tick rounding, boot time jitter).
 constexpr int64_t kClockSlackNs = 1000000000;
+
+// A /proc/<pid>/cmdline without its trailing NULs: a process that rewrote
+// its command line in place (pidlock run --identity cmdline) pads it with
+// NULs to the length the kernel gave it.
+std::string_view Words(std::string_view cmdline) {
+  while (!cmdline.empty() && cmdline.back() == '\0') cmdline.remove_suffix(1);
+  return cmdline;
+}
 
 }  // namespace
 
@@ -147,8 +156,10 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     if (probe.cmdline_errno != 0) return Unknown(Errc::kHolderUnverifiable);
     // Only two complete, non-empty command lines that differ prove another
     // app; anything less keeps the holder (conservative).
-    if (!probe.cmdline_truncated && !probe.cmdline.empty() &&
-        !self.cmdline.empty() && probe.cmdline != self.cmdline) {
+    const std::string_view theirs = Words(probe.cmdline);
+    const std::string_view ours = Words(self.cmdline);
+    if (!probe.cmdline_truncated && !theirs.empty() && !ours.empty() &&
+        theirs != ours) {
       return Dead(Reason::kOtherCommandLine);
     }
   }

@@ -114,7 +114,21 @@ enum class Errc : int {
   // that inherited its key-directory descriptor, holding the witness) cannot
   // be told: fcntl(F_OFD_GETLK) on the key directory failed.
   kJobUnverifiable,
+  // A directory on the path to <dir>/<key> (named in Error::path) is not a
+  // directory: a regular file, a dangling symlink, or more than 40 symlinks.
+  kPathComponentNotDirectory,
+  // A directory on the path (or a symlink on it) is owned by a user other
+  // than root and the caller, who could rename the lock directory away and
+  // let a second holder in; or, in a directory that others may write (a
+  // sticky one), it is not the caller's or root's (a squatter's).
+  kPathComponentWrongOwner,
+  // A directory on the path is writable by group or others and not sticky:
+  // anyone could rename what is in it.
+  kPathComponentUnsafeMode,
 };
+
+// The spec's name of `e` ("KeyDirectoryBusy", ...), stable for scripts.
+const char* ErrcName(Errc e);
 
 // The error category of Errc ("pidlock").
 const std::error_category& ErrorCategory();
@@ -183,7 +197,11 @@ struct Error {
   std::error_code code;
   State state = State::OPENING_KEY_DIRECTORY;
   std::string path;
-  // "pidlock: <path>: <reason> (in <STATE>)".
+  // What was found at `path`, when the code alone does not say it, e.g.
+  // "owned by uid 1000, mode 0755"; may be empty.
+  std::string detail;
+  // "pidlock: <path>: <reason>[ (<detail>)] (<name> in <STATE>)", where
+  // <name> is ErrcName, or the errno's name (ENOENT) for a system error.
   std::string Message() const;
 };
 
@@ -245,6 +263,16 @@ struct [[nodiscard]] AcquireResult {
                   // (the stale holder that was removed)
   Error error;    // kError
 };
+
+// The per-user default lock directory, from the effective uid alone (the
+// same for a login shell, cron, a systemd service and sudo -u):
+// $PIDLOCK_DIR when set and not empty, else /run/pidlock for root, else
+// /dev/shm/pidlock-<euid> (tmpfs, under a sticky directory). Not
+// $XDG_RUNTIME_DIR: it exists only for users with a login session, and is
+// removed with everything in it when their last session ends. Creates the
+// directory (mode 0700) when it is missing; TryAcquire then checks it like
+// any other (a squatter's is refused, never replaced by another place).
+std::string DefaultDirectory();
 
 // Tries once to take the lock <dir>/<key>, never waiting for a holder.
 // `dir` must exist; <dir>/<key> is created (mode 0700) when missing.

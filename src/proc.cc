@@ -28,28 +28,38 @@ int64_t ClockNs(clockid_t clock) {
 }
 
 // Reads /proc/self; nullptr on failure (see GetSelf).
-SelfRecord* ReadSelf(Errc* error) {
-  *error = Errc::kProcUnavailable;
+SelfRecord* ReadSelf(std::error_code* error) {
+  // Any failure below is /proc's, unless the errno says the process ran
+  // out of descriptors or memory: then that is what the caller hears.
+  *error = make_error_code(Errc::kProcUnavailable);
+  auto failed = [error](int e) -> SelfRecord* {
+    if (e == EMFILE || e == ENFILE || e == ENOMEM) {
+      *error = std::error_code(e, std::system_category());
+    }
+    return nullptr;
+  };
   auto record = std::make_unique<SelfRecord>();  // kept: see GetSelf
   Self& self = record->self;
   self.pid = getpid();
 
   char link[32];
   ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
-  if (n <= 0) return nullptr;
+  if (n <= 0) return failed(errno);
   pid_t proc_pid = 0;
   if (ParsePid(std::string_view(link, static_cast<size_t>(n)), &proc_pid) !=
           ParseError::kOk ||
       proc_pid != self.pid) {
-    *error = Errc::kProcOtherNamespace;
+    *error = make_error_code(Errc::kProcOtherNamespace);
     return nullptr;
   }
 
   std::string text;
   bool truncated = false;
   Stat stat;
-  if (ReadCapped("/proc/self/stat", kStatCap, &text, &truncated) != 0 ||
-      truncated || ParseStat(text, &stat) != ParseError::kOk ||
+  if (int e = ReadCapped("/proc/self/stat", kStatCap, &text, &truncated)) {
+    return failed(e);
+  }
+  if (truncated || ParseStat(text, &stat) != ParseError::kOk ||
       stat.pid != self.pid) {
     return nullptr;
   }
@@ -69,7 +79,7 @@ SelfRecord* ReadSelf(Errc* error) {
       return nullptr;
     }
   } else if (e != ENOENT) {
-    return nullptr;
+    return failed(e);
   }
   const int64_t tick_ns = 1000000000 / self.ticks_per_second;
   if (offset_ns % tick_ns != 0) return nullptr;
@@ -80,23 +90,23 @@ SelfRecord* ReadSelf(Errc* error) {
   self.start_time = static_cast<uint64_t>(start_time);
 
   struct stat ns;
-  if (::stat("/proc/self/ns/pid", &ns) != 0) return nullptr;
+  if (::stat("/proc/self/ns/pid", &ns) != 0) return failed(errno);
   self.pid_ns = ns.st_ino;
 
-  if (ReadCapped("/proc/sys/kernel/random/boot_id", 64, &text, &truncated) !=
-          0 ||
-      ParseBootId(text, &self.boot8) != ParseError::kOk) {
-    return nullptr;
+  if (int e = ReadCapped("/proc/sys/kernel/random/boot_id", 64, &text,
+                         &truncated)) {
+    return failed(e);
   }
+  if (ParseBootId(text, &self.boot8) != ParseError::kOk) return nullptr;
 
   struct utsname uts;
   if (uname(&uts) != 0) return nullptr;
   self.host = uts.nodename;
   if (self.host.empty()) self.host = "(none)";
 
-  if (ReadCapped("/proc/self/cmdline", kCmdlineCap, &self.cmdline,
-                 &truncated) != 0) {
-    return nullptr;
+  if (int e = ReadCapped("/proc/self/cmdline", kCmdlineCap, &self.cmdline,
+                         &truncated)) {
+    return failed(e);
   }
   self.boot_wall_ns = ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_BOOTTIME);
 
@@ -108,7 +118,7 @@ SelfRecord* ReadSelf(Errc* error) {
   target.start_time = self.start_time;
   target.host = self.host;
   record->target = FormatLockTarget(target);
-  *error = Errc::kOk;
+  *error = {};
   return record.release();
 }
 
@@ -195,14 +205,14 @@ void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe) {
   }
 }
 
-const SelfRecord* GetSelf(Errc* error) {
+const SelfRecord* GetSelf(std::error_code* error) {
   // One record per process, swapped in without a lock so that a fork child
   // (which re-reads it: its PID and start time differ) cannot deadlock. The
   // record a fork child replaces stays allocated, linked from the new one.
   static std::atomic<const SelfRecord*> cached{nullptr};
   const SelfRecord* record = cached.load(std::memory_order_acquire);
   if (record != nullptr && record->self.pid == getpid()) {
-    *error = Errc::kOk;
+    *error = {};
     return record;
   }
   SelfRecord* fresh = ReadSelf(error);

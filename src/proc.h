@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string>
+#include <system_error>
 
 #include "src/liveness.h"
 #include "src/pidlock.h"
@@ -54,9 +55,9 @@ struct SelfRecord {
 // Returns the caller's identity, read from /proc/self once per process (and
 // again in a fork child); the pointer stays valid for the life of the
 // process. Returns nullptr and sets *error on failure: kProcUnavailable (no
-// /proc, unreadable or unparsable) or kProcOtherNamespace
-// (readlink("/proc/self") != getpid()).
-const SelfRecord* GetSelf(Errc* error);
+// /proc, unreadable or unparsable), kProcOtherNamespace
+// (readlink("/proc/self") != getpid()), or EMFILE, ENFILE or ENOMEM.
+const SelfRecord* GetSelf(std::error_code* error);
 
 }  // namespace internal
 }  // namespace pidlock

@@ -43,7 +43,7 @@ constexpr char kKey[] = "app";
 // The record this process would write, with fields changed by `edit`.
 template <typename Edit>
 std::string RecordLike(pid_t pid, uint64_t start_time, Edit edit) {
-  Errc error;
+  std::error_code error;
   const internal::SelfRecord* self = internal::GetSelf(&error);
   EXPECT_NE(self, nullptr);
   internal::LockTarget t;
@@ -333,13 +333,13 @@ TEST(RefusalTest, DoubtNeverLeadsToTakeover) {
        RecordLike(999999, 1,
                   [](internal::LockTarget& t) { t.host = "elsewhere"; }),
        Errc::kHolderOtherHost, State::PROBING_HOLDER},
-      {"garbage", "garbage", Errc::kLockTargetInvalid, State::PROBING_HOLDER},
-      {"ends in /", "/tmp/app/", Errc::kLockTargetInvalid,
-       State::PROBING_HOLDER},
+      // A target that does not parse is refused where it is read (S4).
+      {"garbage", "garbage", Errc::kLockTargetInvalid, State::READING_LOCK},
+      {"ends in /", "/tmp/app/", Errc::kLockTargetInvalid, State::READING_LOCK},
       {"leading zeros", "/tmp/app/0042", Errc::kLockTargetInvalid,
-       State::PROBING_HOLDER},
+       State::READING_LOCK},
       {"pid overflow", "/tmp/app/99999999999", Errc::kLockTargetInvalid,
-       State::PROBING_HOLDER},
+       State::READING_LOCK},
   };
   for (const Refusal& refusal : kRefusals) {
     TempDir dir;
@@ -419,10 +419,16 @@ TEST(RefusalTest, InvalidKeysAndMissingDirectory) {
     ASSERT_EQ(r.outcome, Outcome::kError) << key;
     EXPECT_EQ(r.error.code, Errc::kInvalidKey) << key;
   }
+  // A missing `dir` is named as such (not the key directory), and Inspect
+  // reports it instead of answering "free" for a typo.
   AcquireResult r = TryAcquire(dir.path() + "/missing", kKey);
   ASSERT_EQ(r.outcome, Outcome::kError);
   EXPECT_EQ(r.error.code, std::errc::no_such_file_or_directory);
-  EXPECT_EQ(r.error.path, dir.path() + "/missing/app");
+  EXPECT_EQ(r.error.path, dir.path() + "/missing");
+  Inspection i = Inspect(dir.path() + "/missing", kKey);
+  EXPECT_EQ(i.status, Status::kError);
+  EXPECT_EQ(i.error.path, dir.path() + "/missing");
+  EXPECT_EQ(Inspect(dir.path(), kKey).status, Status::kFree);
 }
 
 TEST(ReleaseTest, NeverRemovesAnothersLock) {

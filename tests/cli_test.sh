@@ -103,7 +103,8 @@ mkdir -p "$D/bad" && ln -s garbage "$D/bad/lock"
 err=$("$PIDLOCK" run --dir "$D" --key bad -- true 2>&1); check "garbage target" 76 $?
 contains "refusal names the path" "$D/bad/lock" "$err"
 contains "refusal names the reason" "does not end in a PID" "$err"
-contains "refusal names the state" "PROBING_HOLDER" "$err"
+contains "refusal names the state where it was read" "READING_LOCK" "$err"
+contains "refusal names the error" "(LockTargetInvalid in" "$err"
 check "garbage left alone" garbage "$(readlink "$D/bad/lock")"
 "$PIDLOCK" status --dir "$D" --key bad >/dev/null 2>&1; check "status cannot tell" 4 $?
 mkdir -p "$D/file" && : > "$D/file/lock"
@@ -118,17 +119,17 @@ contains "other host reason" "another host" "$err"
 
 # A system error: 71, with the path.
 err=$("$PIDLOCK" run --dir "$TMP/missing" --key k -- true 2>&1); check "missing dir" 71 $?
-contains "system error names the path" "$TMP/missing/k" "$err"
+contains "system error names the missing DIR" "pidlock: $TMP/missing: No such file" "$err"
 
 # The original's lock naming our own (future) PID is an earlier process's.
 # (The wrapper is the holder; a lock to a dead PID is stale either way.)
 mkdir -p "$D/seed" && ln -s "/tmp/seed/999999" "$D/seed/lock"
 "$PIDLOCK" run --dir "$D" --key seed -- true; check "original's stale lock" 0 $?
 
-# --dir defaults to $XDG_RUNTIME_DIR.
-mkdir -p "$TMP/xdg" && chmod 700 "$TMP/xdg"
-XDG_RUNTIME_DIR="$TMP/xdg" "$PIDLOCK" run --key x -- sh -c "test -L '$TMP/xdg/x/lock'"
-check "default dir" 0 $?
+# --dir defaults to $PIDLOCK_DIR when set.
+mkdir -p "$TMP/env" && chmod 700 "$TMP/env"
+PIDLOCK_DIR="$TMP/env" "$PIDLOCK" run --key x -- sh -c "test -L '$TMP/env/x/lock'"
+check "PIDLOCK_DIR" 0 $?
 
 echo "cli_test: $passed passed, $failures failed"
 [[ $failures -eq 0 ]]

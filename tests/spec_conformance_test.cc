@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -80,7 +81,20 @@ TEST(SpecConformanceTest, ErrorMessagesNameTheState) {
   error.path = "/run/user/1000/app/lock";
   EXPECT_EQ(error.Message(),
             "pidlock: /run/user/1000/app/lock: the holder's PID exists but "
-            "/proc hides it (hidepid) (in PROBING_HOLDER)");
+            "/proc hides it (hidepid) (HolderHidden in PROBING_HOLDER)");
+  error.code = std::error_code(ENOENT, std::system_category());
+  error.state = State::OPENING_KEY_DIRECTORY;
+  error.path = "/run/user/1000";
+  EXPECT_EQ(error.Message(),
+            "pidlock: /run/user/1000: No such file or directory (ENOENT in "
+            "OPENING_KEY_DIRECTORY)");
+  error.code = make_error_code(Errc::kPathComponentWrongOwner);
+  error.detail = "owned by uid 1000, mode 0755";
+  EXPECT_NE(error.Message().find("(owned by uid 1000, mode 0755) "
+                                 "(PathComponentWrongOwner in "
+                                 "OPENING_KEY_DIRECTORY)"),
+            std::string::npos)
+      << error.Message();
 }
 
 }  // namespace

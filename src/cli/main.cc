@@ -4,11 +4,12 @@
 //   pidlock run --dir DIR --key KEY [--wait] [--timeout SECONDS]
 //               [--kill-after SECONDS] [--orphans wait|terminate]
 //               [--identity key|cmdline] -- COMMAND [ARGS...]
-//   pidlock status --dir DIR --key KEY [--json] [--identity key|cmdline]
+//   pidlock status --dir DIR --key KEY [--json]
+//                  [--identity cmdline -- COMMAND [ARGS...]]
 //   pidlock --version | --help
 // Exit codes are listed in kUsage and README.md.
 
-#include <sys/stat.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,25 +21,28 @@
 #include <string>
 #include <vector>
 
+#include "src/cli/escape.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/job.h"
 #include "src/pidlock.h"
 
 namespace {
 
+using pidlock_cli::JsonString;
 using pidlock_cli::kExitHeld;
 using pidlock_cli::kExitRefused;
 using pidlock_cli::kExitStatusFree;
 using pidlock_cli::kExitStatusUnknown;
 using pidlock_cli::kExitSystem;
 using pidlock_cli::kExitUsage;
+using pidlock_cli::OneLine;
 
 constexpr char kUsage[] =
     "usage: pidlock run [--dir DIR] --key KEY [--wait] [--timeout SECONDS]\n"
     "                   [--kill-after SECONDS] [--orphans wait|terminate]\n"
     "                   [--identity key|cmdline] -- COMMAND [ARGS...]\n"
-    "       pidlock status [--dir DIR] --key KEY [--json] "
-    "[--identity key|cmdline]\n"
+    "       pidlock status [--dir DIR] --key KEY [--json]\n"
+    "                      [--identity cmdline -- COMMAND [ARGS...]]\n"
     "       pidlock --version\n"
     "\n"
     "run: hold the lock DIR/KEY while the job runs: COMMAND and every process\n"
@@ -53,15 +57,22 @@ constexpr char kUsage[] =
     "  --orphans terminate: when COMMAND exits, SIGTERM the rest of the job\n"
     "  instead of waiting for it (the default, --orphans wait).\n"
     "status: print the live holder and its job's processes (exit 0), or say\n"
-    "  the lock is free or stale (exit 3).\n"
-    "--dir defaults to $XDG_RUNTIME_DIR, else /run/pidlock for root, else\n"
-    "  /dev/shm/pidlock-UID (tmpfs), else /tmp/pidlock-UID.\n"
+    "  the lock is free or stale (exit 3). With --identity cmdline, name the\n"
+    "  app after --: held means held by KEY with this COMMAND.\n"
+    "--identity cmdline: the original's rule: a live holder with another\n"
+    "  COMMAND is another app, and its lock is taken over.\n"
+    "--dir defaults to $PIDLOCK_DIR, else /run/pidlock for root, else\n"
+    "  /dev/shm/pidlock-UID, the same in a login shell, cron and systemd.\n"
+    "  Every directory on the way must be root's or yours, and writable by\n"
+    "  no one else unless sticky; else 76, naming the directory.\n"
     "\n"
-    "exit codes: 75 held by a live instance; 76 refused: the lock's state is\n"
-    "  unsafe or cannot be verified (nobody takes over); 71 a system call\n"
-    "  failed (e.g. DIR missing or not writable); 64 usage; 126/127 COMMAND\n"
-    "  not executable / not found; status: 0 held, 3 free or stale, 4 cannot\n"
-    "  be told.\n";
+    "exit codes: 75 held by a live instance; 76 refused: the lock's state or\n"
+    "  its directory is unsafe or cannot be verified (nobody takes over); 71 "
+    "a\n"
+    "  system call failed (e.g. DIR missing); 64 usage; 126/127 COMMAND not\n"
+    "  executable / not found; run: 76 or 71 also when COMMAND exited 0 but\n"
+    "  the lock could not be released as ours; status: 0 held, 3 free or\n"
+    "  stale, 4 cannot be told.\n";
 
 struct Args {
   std::string command;
@@ -71,42 +82,52 @@ struct Args {
   double timeout_seconds = -1;  // < 0: no bound
   bool json = false;
   pidlock::Options options;
-  std::vector<char*> argv;  // COMMAND [ARGS...], null-terminated
+  std::vector<std::string> command_words;  // COMMAND [ARGS...]
+  std::vector<char*> argv;  // command_words' strings, null-terminated
   pidlock_cli::JobOptions job;
 };
 
-int Usage(const char* problem) {
-  fprintf(stderr, "pidlock: %s\n%s", problem, kUsage);
+int Usage(const std::string& problem) {
+  fprintf(stderr, "pidlock: %s\n%s", OneLine(problem).c_str(), kUsage);
   return kExitUsage;
 }
 
-// Returns true when `path` is a directory this user can use for locks.
-bool UsableDirectory(const std::string& path) {
-  struct stat st;
-  return !path.empty() && path[0] == '/' && stat(path.c_str(), &st) == 0 &&
-         S_ISDIR(st.st_mode) && access(path.c_str(), W_OK | X_OK) == 0;
+// What is wrong with `key` as a key (one path component), or "".
+std::string KeyProblem(const std::string& key) {
+  if (key.empty()) return "--key is empty";
+  if (key == "." || key == "..") {
+    return "--key '" + key + "' is not a name: '.' and '..' are directories";
+  }
+  if (key.find('/') != std::string::npos) {
+    return "--key '" + key + "' contains '/': a key is one path component";
+  }
+  if (key.size() > NAME_MAX) {
+    return "--key is " + std::to_string(key.size()) + " bytes long; at most " +
+           std::to_string(NAME_MAX) + " (NAME_MAX)";
+  }
+  return "";
 }
 
-// The default lock directory: per user, on tmpfs where there is one (locks
-// never need to outlive a boot). The fallbacks are created 0700; the
-// library then refuses a key directory someone else owns or can write.
-std::string DefaultDirectory() {
-  const char* runtime = getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && UsableDirectory(runtime)) return runtime;
-  const uid_t uid = geteuid();
-  std::vector<std::string> candidates;
-  if (uid == 0) candidates.push_back("/run/pidlock");
-  candidates.push_back("/dev/shm/pidlock-" + std::to_string(uid));
-  candidates.push_back("/tmp/pidlock-" + std::to_string(uid));
-  for (const std::string& dir : candidates) {
-    mkdir(dir.c_str(), 0700);
-    struct stat st;
-    if (lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
-        st.st_uid == uid && (st.st_mode & 022) == 0) {
-      return dir;
-    }
+// With --identity cmdline, the app is KEY and COMMAND ARGS, whatever else
+// the command line says (--dir, --wait, ...): pidlock rewrites its own
+// command line (/proc/self/cmdline, what the judge of a lock compares) to
+// "pidlock --key KEY -- COMMAND ARGS", within the space the kernel gave it,
+// which is always enough (the original has "run", "--identity" and
+// "cmdline" besides). The rest of the space is NUL-filled, which the judge
+// ignores.
+void BecomeIdentity(int argc, char** argv, const Args& args) {
+  std::string canonical = std::string("pidlock") + '\0' + "--key" + '\0' +
+                          args.key + '\0' + "--" + '\0';
+  for (const std::string& word : args.command_words) canonical += word + '\0';
+  char* start = argv[0];
+  char* end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] != argv[i - 1] + strlen(argv[i - 1]) + 1) return;
   }
-  return candidates.back();  // unsafe: the library will say why
+  if (canonical.size() > static_cast<size_t>(end - start)) return;
+  memcpy(start, canonical.data(), canonical.size());
+  memset(start + canonical.size(), 0,
+         static_cast<size_t>(end - start) - canonical.size());
 }
 
 // A number of seconds, 0 to 1e9, into *seconds; false if `text` is not one.
@@ -124,9 +145,10 @@ int ParseArgs(int argc, char** argv, Args* args) {
   if (args->command == "--version") return 0;
   if (args->command == "--help" || args->command == "-h") return 0;
   if (args->command != "run" && args->command != "status") {
-    return Usage(("unknown command '" + args->command + "'").c_str());
+    return Usage("unknown command '" + args->command + "'");
   }
   int i = 2;
+  bool key_given = false;
   // The value after the flag at argv[i], or nullptr when there is none.
   auto value = [&]() -> const char* {
     return i + 1 < argc ? argv[++i] : nullptr;
@@ -140,10 +162,12 @@ int ParseArgs(int argc, char** argv, Args* args) {
     }
     if (flag == "--dir") {
       if ((v = value()) == nullptr) return Usage("--dir needs a value");
+      if (*v == '\0') return Usage("--dir is empty");
       args->dir = v;
     } else if (flag == "--key") {
       if ((v = value()) == nullptr) return Usage("--key needs a value");
       args->key = v;
+      key_given = true;
     } else if (flag == "--wait" && args->command == "run") {
       args->wait = true;
     } else if (flag == "--timeout" && args->command == "run") {
@@ -182,19 +206,30 @@ int ParseArgs(int argc, char** argv, Args* args) {
     } else if (flag == "--json" && args->command == "status") {
       args->json = true;
     } else {
-      return Usage(("unknown option '" + flag + "'").c_str());
+      return Usage("unknown option '" + flag + "'");
     }
   }
-  if (args->key.empty()) return Usage("--key is required");
-  if (args->command == "run") {
-    if (i >= argc) return Usage("run needs -- COMMAND");
-    for (; i < argc; ++i) args->argv.push_back(argv[i]);
-    args->argv.push_back(nullptr);
-    args->job.argv = args->argv.data();
-  } else if (i < argc) {
-    return Usage("status takes no command");
+  if (!key_given) return Usage("--key is required");
+  if (std::string problem = KeyProblem(args->key); !problem.empty()) {
+    return Usage(problem);
   }
-  if (args->dir.empty()) args->dir = DefaultDirectory();
+  for (; i < argc; ++i) args->command_words.emplace_back(argv[i]);
+  const bool cmdline = args->options.identity == pidlock::Identity::kCmdline;
+  if (args->command == "run" && args->command_words.empty()) {
+    return Usage("run needs -- COMMAND");
+  }
+  if (args->command == "status" && cmdline != !args->command_words.empty()) {
+    return Usage(cmdline ? "status --identity cmdline needs -- COMMAND: the "
+                           "command whose holder to look for"
+                         : "status takes -- COMMAND only with --identity "
+                           "cmdline");
+  }
+  for (std::string& word : args->command_words) {
+    args->argv.push_back(&word[0]);
+  }
+  args->argv.push_back(nullptr);
+  args->job.argv = args->argv.data();
+  if (args->dir.empty()) args->dir = pidlock::DefaultDirectory();
   return 0;
 }
 
@@ -210,7 +245,9 @@ std::string FormatTime(std::chrono::system_clock::time_point t) {
 // "pid 4242 (backup --full) since 2026-11-27T15:48:40Z"
 std::string DescribeHolder(const pidlock::Holder& holder) {
   std::string text = "pid " + std::to_string(holder.pid);
-  if (!holder.command_line.empty()) text += " (" + holder.command_line + ")";
+  if (!holder.command_line.empty()) {
+    text += " (" + OneLine(holder.command_line) + ")";
+  }
   text += " since " + FormatTime(holder.acquired_at);
   if (holder.reason == pidlock::Reason::kWitnessHeld ||
       holder.reason == pidlock::Reason::kWitnessReleased) {
@@ -233,27 +270,18 @@ std::string DescribeJob(const std::vector<pid_t>& job) {
   return text;
 }
 
+// ErrcName, or the errno's name ("ENOENT").
+std::string ErrorName(const std::error_code& code) {
+  if (code.category() == pidlock::ErrorCategory()) {
+    return pidlock::ErrcName(static_cast<pidlock::Errc>(code.value()));
+  }
+  const char* name = strerrorname_np(code.value());
+  return name != nullptr ? name : "errno " + std::to_string(code.value());
+}
+
 int ExitCodeFor(const std::error_code& code) {
   return code.category() == pidlock::ErrorCategory() ? kExitRefused
                                                      : kExitSystem;
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20 || c == 0x7f) {
-      char escape[8];
-      snprintf(escape, sizeof(escape), "\\u%04x", c);
-      out += escape;
-    } else {
-      out += ch;  // UTF-8 passes through
-    }
-  }
-  return out + "\"";
 }
 
 int Status(const Args& args) {
@@ -312,8 +340,10 @@ int Status(const Args& args) {
         json += "]";
       }
     } else if (inspection.status == pidlock::Status::kError) {
+      const std::error_code& code = inspection.error.code;
       json +=
           ",\"error\":" + JsonString(inspection.error.Message()) +
+          ",\"error_code\":" + JsonString(ErrorName(code)) +
           ",\"path\":" + JsonString(inspection.error.path) +
           ",\"protocol_state\":" +
           JsonString(std::string(pidlock::StateName(inspection.error.state)));
@@ -323,18 +353,18 @@ int Status(const Args& args) {
   }
   switch (inspection.status) {
     case pidlock::Status::kFree:
-      printf("%s: free\n", lock_path.c_str());
+      printf("%s: free\n", OneLine(lock_path).c_str());
       break;
     case pidlock::Status::kHeld:
-      printf("%s: held by %s; job: %s\n", lock_path.c_str(),
+      printf("%s: held by %s; job: %s\n", OneLine(lock_path).c_str(),
              DescribeHolder(h).c_str(), DescribeJob(job).c_str());
       break;
     case pidlock::Status::kStale:
-      printf("%s: stale (%s), left by %s\n", lock_path.c_str(),
+      printf("%s: stale (%s), left by %s\n", OneLine(lock_path).c_str(),
              pidlock::ReasonName(h.reason), DescribeHolder(h).c_str());
       break;
     case pidlock::Status::kError:
-      fprintf(stderr, "%s\n", inspection.error.Message().c_str());
+      fprintf(stderr, "%s\n", OneLine(inspection.error.Message()).c_str());
       break;
   }
   return exit_code;
@@ -356,11 +386,12 @@ int Run(const Args& args) {
     case pidlock::Outcome::kAcquired:
       return pidlock_cli::Supervise(std::move(result.lock), args.job);
     case pidlock::Outcome::kHeld:
-      fprintf(stderr, "pidlock: %s/%s/lock: held by %s\n", args.dir.c_str(),
-              args.key.c_str(), DescribeHolder(result.holder).c_str());
+      fprintf(stderr, "pidlock: %s: held by %s\n",
+              OneLine(args.dir + "/" + args.key + "/lock").c_str(),
+              DescribeHolder(result.holder).c_str());
       return kExitHeld;
     case pidlock::Outcome::kError:
-      fprintf(stderr, "%s\n", result.error.Message().c_str());
+      fprintf(stderr, "%s\n", OneLine(result.error.Message()).c_str());
       return ExitCodeFor(result.error.code);
   }
   return kExitSystem;
@@ -372,6 +403,9 @@ int main(int argc, char** argv) {
   Args args;
   int parsed = ParseArgs(argc, argv, &args);
   if (parsed != 0) return parsed;
+  if (args.options.identity == pidlock::Identity::kCmdline) {
+    BecomeIdentity(argc, argv, args);
+  }
   if (args.command == "--version") {
     printf("pidlock %s\n", pidlock::kVersion);
     return 0;

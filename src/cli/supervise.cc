@@ -16,6 +16,7 @@
 #include <ctime>
 #include <optional>
 
+#include "src/cli/escape.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/job.h"
 
@@ -211,12 +212,20 @@ int Supervise(pidlock::Lock lock, const JobOptions& options) {
     return kExitSystem;
   }
   const int status = job.Wait();
+  const int code =
+      WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
   if (std::error_code released = lock.Release()) {
-    fprintf(stderr, "pidlock: %s: release: %s\n", lock.path().c_str(),
+    fprintf(stderr, "pidlock: %s: release: %s\n", OneLine(lock.path()).c_str(),
             released.message().c_str());
+    // A job that succeeded, under a lock that could not be released as
+    // ours (LockLost: someone removed or replaced it meanwhile), is not a
+    // success to report: the guarantee did not hold to the end.
+    if (code == 0) {
+      return released.category() == pidlock::ErrorCategory() ? kExitRefused
+                                                             : kExitSystem;
+    }
   }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  return code;
 }
 
 }  // namespace pidlock_cli

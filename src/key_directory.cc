@@ -1,0 +1,246 @@
+// Copyright 2026 The pidlock Authors. MIT License.
+
+#include "src/key_directory.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "src/fd.h"
+
+namespace pidlock {
+namespace internal {
+namespace {
+
+// As many symlinks as the kernel follows in one path (MAXSYMLINKS).
+constexpr int kMaxSymlinks = 40;
+
+// The walk needs only search permission (x) on each directory, as path
+// resolution does: O_PATH. The key directory is opened for real (flock and
+// OFD locks need a readable descriptor).
+constexpr int kWalkFlags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+constexpr int kKeyFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+std::error_code SystemError(int e) { return {e, std::system_category()}; }
+
+// The components of `path`, in order ("" and "." dropped).
+std::deque<std::string> Split(const std::string& path) {
+  std::deque<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    if (!part.empty() && part != ".") parts.push_back(std::move(part));
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::string Join(const std::string& parent, const std::string& name) {
+  return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
+// "owned by uid 1000, mode 0755"
+std::string Describe(const struct stat& st) {
+  char text[64];
+  snprintf(text, sizeof(text), "owned by uid %u, mode %04o",
+           static_cast<unsigned>(st.st_uid),
+           static_cast<unsigned>(st.st_mode & 07777));
+  return text;
+}
+
+bool Trusted(uid_t owner) { return owner == 0 || owner == geteuid(); }
+
+// May group or others write in it? (Only a sticky directory passes so.)
+bool Shared(const struct stat& st) {
+  return (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+// A directory on the path: owned by root or us, and writable by no one else
+// unless sticky. Returns kOk or the failure.
+Errc CheckDirectory(const struct stat& st) {
+  if (!Trusted(st.st_uid)) return Errc::kPathComponentWrongOwner;
+  if (Shared(st) && (st.st_mode & S_ISVTX) == 0) {
+    return Errc::kPathComponentUnsafeMode;
+  }
+  return Errc::kOk;
+}
+
+int Fail(Error* error, std::error_code code, std::string path,
+         std::string detail = "") {
+  error->code = code;
+  error->path = std::move(path);
+  error->detail = std::move(detail);
+  return -1;
+}
+
+}  // namespace
+
+bool ValidKey(const std::string& key) {
+  return !key.empty() && key != "." && key != ".." &&
+         key.find('/') == std::string::npos &&
+         key.find('\0') == std::string::npos && key.size() <= NAME_MAX;
+}
+
+int OpenDirectory(const std::string& dir, Error* error) {
+  std::string path = dir;
+  if (path.empty()) return Fail(error, SystemError(ENOENT), dir);
+  if (path[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof(cwd)) == nullptr) {
+      return Fail(error, SystemError(errno), ".");
+    }
+    path = std::string(cwd) + "/" + path;
+  }
+  // The directory walked into, and above it the path and sharing of each
+  // level (".." reopens the parent through the kernel's own ".."): two
+  // descriptors at most are open at any time.
+  struct Level {
+    std::string path;
+    bool shared;  // group or others may write in it (it is sticky)
+  };
+  std::vector<Level> levels;
+  Fd current(open("/", kWalkFlags));
+  {
+    struct stat st;
+    if (current.get() < 0 || fstat(current.get(), &st) != 0) {
+      return Fail(error, SystemError(errno), "/");
+    }
+    if (Errc e = CheckDirectory(st); e != Errc::kOk) {
+      return Fail(error, make_error_code(e), "/", Describe(st));
+    }
+    levels.push_back({"/", Shared(st)});
+  }
+  std::deque<std::string> todo = Split(path);
+  int symlinks = 0;
+  while (!todo.empty()) {
+    const std::string name = std::move(todo.front());
+    todo.pop_front();
+    if (name == "..") {
+      if (levels.size() == 1) continue;  // "/.." is "/"
+      Fd up(openat(current.get(), "..", kWalkFlags));
+      if (up.get() < 0) {
+        return Fail(error, SystemError(errno), levels.back().path + "/..");
+      }
+      current = std::move(up);
+      levels.pop_back();
+      continue;
+    }
+    const Level& parent = levels.back();
+    std::string here = Join(parent.path, name);
+    Fd fd(openat(current.get(), name.c_str(), kWalkFlags));
+    if (fd.get() < 0) {
+      const int e = errno;
+      struct stat link;
+      if ((e != ELOOP && e != ENOTDIR) ||
+          fstatat(current.get(), name.c_str(), &link, AT_SYMLINK_NOFOLLOW) !=
+              0) {
+        return Fail(error, SystemError(e), here);
+      }
+      if (!S_ISLNK(link.st_mode)) {
+        return Fail(error, make_error_code(Errc::kPathComponentNotDirectory),
+                    here, Describe(link));
+      }
+      // A symlink in a directory others may write is someone's to replace:
+      // followed only if that someone is trusted.
+      if (parent.shared && !Trusted(link.st_uid)) {
+        return Fail(error, make_error_code(Errc::kPathComponentWrongOwner),
+                    here,
+                    "a symlink " + Describe(link) +
+                        ", in a directory others can write");
+      }
+      if (++symlinks > kMaxSymlinks) {
+        return Fail(error, make_error_code(Errc::kPathComponentNotDirectory),
+                    here, "more than 40 symlinks");
+      }
+      char target[PATH_MAX];
+      const ssize_t n =
+          readlinkat(current.get(), name.c_str(), target, sizeof(target));
+      if (n < 0) return Fail(error, SystemError(errno), here);
+      if (static_cast<size_t>(n) >= sizeof(target)) {
+        return Fail(error, SystemError(ENAMETOOLONG), here);
+      }
+      const std::string text(target, static_cast<size_t>(n));
+      std::deque<std::string> parts = Split(text);
+      todo.insert(todo.begin(), parts.begin(), parts.end());
+      if (!text.empty() && text[0] == '/') {
+        // Absolute: start again at "/", checked already.
+        Fd root(open("/", kWalkFlags));
+        if (root.get() < 0) return Fail(error, SystemError(errno), "/");
+        current = std::move(root);
+        levels.resize(1);
+      }
+      continue;
+    }
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) return Fail(error, SystemError(errno), here);
+    if (Errc e = CheckDirectory(st); e != Errc::kOk) {
+      std::string detail = Describe(st);
+      if (e == Errc::kPathComponentWrongOwner && parent.shared) {
+        detail += ", in a directory others can write";
+      }
+      return Fail(error, make_error_code(e), here, detail);
+    }
+    current = std::move(fd);
+    levels.push_back({std::move(here), Shared(st)});
+  }
+  return current.Release();
+}
+
+int OpenKeyDirectory(const std::string& dir, const std::string& key,
+                     bool create, Error* error) {
+  const std::string key_path = dir + "/" + key;
+  if (!ValidKey(key)) {
+    return Fail(error, make_error_code(Errc::kInvalidKey), key_path);
+  }
+  const Fd parent(OpenDirectory(dir, error));
+  if (parent.get() < 0) return -1;
+  int fd = openat(parent.get(), key.c_str(), kKeyFlags);
+  if (fd < 0 && errno == ENOENT && create) {
+    if (mkdirat(parent.get(), key.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Fail(error, SystemError(errno), key_path);
+    }
+    fd = openat(parent.get(), key.c_str(), kKeyFlags);
+  }
+  if (fd < 0) {
+    const int e = errno;
+    struct stat st;
+    // Another user's key directory we may not even open (0700): say whose.
+    if (e == EACCES &&
+        fstatat(parent.get(), key.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        st.st_uid != geteuid()) {
+      return Fail(error, make_error_code(Errc::kKeyDirectoryWrongOwner),
+                  key_path, Describe(st));
+    }
+    errno = e;
+    // O_NOFOLLOW on a symlink gives ELOOP; O_DIRECTORY on a file ENOTDIR.
+    return Fail(error,
+                errno == ELOOP || errno == ENOTDIR
+                    ? make_error_code(Errc::kKeyDirectoryNotDirectory)
+                    : SystemError(errno),
+                key_path);
+  }
+  Fd key_fd(fd);
+  struct stat st;
+  if (fstat(fd, &st) != 0) return Fail(error, SystemError(errno), key_path);
+  if (st.st_uid != geteuid()) {
+    return Fail(error, make_error_code(Errc::kKeyDirectoryWrongOwner), key_path,
+                Describe(st));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return Fail(error, make_error_code(Errc::kKeyDirectoryUnsafeMode), key_path,
+                Describe(st));
+  }
+  return key_fd.Release();
+}
+
+}  // namespace internal
+}  // namespace pidlock
