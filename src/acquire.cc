@@ -478,8 +478,9 @@ Inspection Inspect(const std::string& dir, const std::string& key,
 
   std::error_code self_error;
   const SelfRecord* self = internal::GetSelf(&self_error);
-  if (self == nullptr)
+  if (self == nullptr) {
     return fail(self_error, State::PROBING_HOLDER, lock_path);
+  }
   Judgement judgement;
   Errc judge_error = Errc::kOk;
   if (!JudgeLock(fd, seen, target, *self, options, &judgement,

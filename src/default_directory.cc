@@ -16,7 +16,7 @@ std::string DefaultDirectory() {
   const char* chosen = getenv("PIDLOCK_DIR");
   if (chosen != nullptr && chosen[0] != '\0') return chosen;
   const uid_t uid = geteuid();
-  const std::string dir =
+  std::string dir =
       uid == 0 ? "/run/pidlock" : "/dev/shm/pidlock-" + std::to_string(uid);
   // EEXIST, or a failure TryAcquire reports with the path.
   (void)mkdir(dir.c_str(), 0700);

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -124,10 +125,11 @@ void BecomeIdentity(int argc, char** argv, const Args& args) {
   for (int i = 1; i < argc; ++i) {
     if (argv[i] != argv[i - 1] + strlen(argv[i - 1]) + 1) return;
   }
-  if (canonical.size() > static_cast<size_t>(end - start)) return;
-  memcpy(start, canonical.data(), canonical.size());
-  memset(start + canonical.size(), 0,
-         static_cast<size_t>(end - start) - canonical.size());
+  const size_t space = static_cast<size_t>(end - start);
+  if (canonical.size() > space) return;
+  // Each word is NUL-terminated in `canonical`; the rest of the space too.
+  canonical.resize(space, '\0');
+  std::copy(canonical.begin(), canonical.end(), start);
 }
 
 // A number of seconds, 0 to 1e9, into *seconds; false if `text` is not one.
