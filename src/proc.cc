@@ -93,10 +93,8 @@ SelfRecord* ReadSelf(std::error_code* error) {
   if (::stat("/proc/self/ns/pid", &ns) != 0) return failed(errno);
   self.pid_ns = ns.st_ino;
 
-  if (int e = ReadCapped("/proc/sys/kernel/random/boot_id", 64, &text,
-                         &truncated)) {
-    return failed(e);
-  }
+  e = ReadCapped("/proc/sys/kernel/random/boot_id", 64, &text, &truncated);
+  if (e != 0) return failed(e);
   if (ParseBootId(text, &self.boot8) != ParseError::kOk) return nullptr;
 
   struct utsname uts;
@@ -104,10 +102,8 @@ SelfRecord* ReadSelf(std::error_code* error) {
   self.host = uts.nodename;
   if (self.host.empty()) self.host = "(none)";
 
-  if (int e = ReadCapped("/proc/self/cmdline", kCmdlineCap, &self.cmdline,
-                         &truncated)) {
-    return failed(e);
-  }
+  e = ReadCapped("/proc/self/cmdline", kCmdlineCap, &self.cmdline, &truncated);
+  if (e != 0) return failed(e);
   self.boot_wall_ns = ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_BOOTTIME);
 
   LockTarget target;

@@ -83,7 +83,7 @@ TEST_F(KeyDirectoryTest, AncestorOwnedByAnotherUserIsRefused) {
 }
 
 TEST_F(KeyDirectoryTest, WritableWithoutStickyIsRefused) {
-  for (mode_t mode : {0777, 0775}) {
+  for (mode_t mode : {mode_t{0777}, mode_t{0775}}) {
     const std::string dir = Make("open" + std::to_string(mode), mode);
     Error e = Open(dir);
     EXPECT_EQ(e.code, Errc::kPathComponentUnsafeMode) << mode;
