@@ -2,17 +2,15 @@
 //
 // The job of a `pidlock run` lock: COMMAND and every process descended from
 // it. The wrapper supervises it like an init (Supervise); `status` lists it
-// (JobProcesses). spec/state_machine.md, "The holder of a lock: the job",
-// says why the lock stays held while any of it runs.
+// (JobProcesses, process_table.h). spec/state_machine.md, "The holder of a
+// lock: the job", says why the lock stays held while any of it runs.
 
 #ifndef PIDLOCK_SRC_CLI_JOB_H_
 #define PIDLOCK_SRC_CLI_JOB_H_
 
 #include <sys/types.h>
 
-#include <string>
-#include <vector>
-
+#include "src/cli/process_table.h"
 #include "src/pidlock.h"
 
 namespace pidlock_cli {
@@ -52,32 +50,6 @@ struct JobOptions {
 // status, 128+N when a signal N killed it, 126/127 when it could not be
 // executed, 71 when fork failed.
 int Supervise(pidlock::Lock lock, const JobOptions& options);
-
-// One line of the process table: /proc/<pid>/stat fields 1, 4 and 5.
-struct ProcessEntry {
-  pid_t pid = 0;
-  pid_t ppid = 0;
-  pid_t pgrp = 0;
-};
-
-// Every process /proc shows now (a snapshot: processes come and go).
-std::vector<ProcessEntry> ReadProcessTable();
-
-// The descendants of `root` in `table` (children, their children, ...),
-// without `root` itself.
-std::vector<ProcessEntry> Descendants(const std::vector<ProcessEntry>& table,
-                                      pid_t root);
-
-// The live processes of the job that holds the lock in `key_dir`: `holder`
-// and its descendants (when `holder` is not 0: a PID known to name the
-// holder here), and every process with a descriptor of `key_dir` open (the
-// job of a holder that has died, or lives in another PID namespace). Sorted,
-// without the caller. Processes this user cannot inspect are missing.
-std::vector<pid_t> JobProcesses(pid_t holder, const std::string& key_dir);
-
-// The arguments of `pid` joined by spaces (at most 4 KiB of them), for
-// display; "" when it cannot be read.
-std::string CommandLine(pid_t pid);
 
 }  // namespace pidlock_cli
 

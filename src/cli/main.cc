@@ -25,6 +25,7 @@
 #include "src/cli/escape.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/job.h"
+#include "src/cli/process_table.h"
 #include "src/pidlock.h"
 
 namespace {

@@ -1,7 +1,9 @@
 // Copyright 2026 The pidlock Authors. MIT License.
 //
-// Finding the processes of a job in /proc: by descent from the holder, and by
-// the key-directory descriptor its processes inherited.
+// The process table from /proc, and the processes of a job in it: by descent
+// from the holder, and by the key-directory descriptor they inherited.
+
+#include "src/cli/process_table.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,27 +11,31 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include "src/cli/job.h"
 
 namespace pidlock_cli {
 namespace {
 
-// The decimal number at *text, advancing *text past it; false if none.
-bool ParseNumber(const char** text, int64_t* value) {
-  char* end = nullptr;
-  errno = 0;
-  *value = strtoll(*text, &end, 10);
-  if (end == *text || errno != 0) return false;
-  *text = end;
+// The decimal number at the start of *text (digits only, no sign, at most
+// 18 of them), advancing *text past it; false if there is none.
+bool ParseNumber(std::string_view* text, int64_t* value) {
+  size_t n = 0;
+  *value = 0;
+  while (n < text->size() && n < 18 && (*text)[n] >= '0' && (*text)[n] <= '9') {
+    *value = *value * 10 + ((*text)[n] - '0');
+    ++n;
+  }
+  if (n == 0 || (n < text->size() && (*text)[n] >= '0' && (*text)[n] <= '9')) {
+    return false;
+  }
+  text->remove_prefix(n);
   return true;
 }
 
@@ -39,44 +45,28 @@ void ForEachPid(Visit visit) {
   DIR* proc = opendir("/proc");
   if (proc == nullptr) return;
   while (struct dirent* entry = readdir(proc)) {
-    const char* text = entry->d_name;
+    std::string_view text = entry->d_name;
     int64_t pid = 0;
-    if (text[0] >= '1' && text[0] <= '9' && ParseNumber(&text, &pid) &&
-        *text == '\0') {
+    if (!text.empty() && text[0] != '0' && ParseNumber(&text, &pid) &&
+        text.empty() && pid <= INT32_MAX) {
       visit(static_cast<pid_t>(pid));
     }
   }
   closedir(proc);
 }
 
-// Fields 3 to 5 of /proc/<pid>/stat. The command name (field 2) may hold
-// spaces and parentheses: the fields after it start after the last ')'.
+// Reads /proc/<pid>/stat into *entry; false when it cannot be read or
+// parsed, or the process has exited.
 bool ReadEntry(pid_t pid, ProcessEntry* entry) {
   char path[64];
   snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char text[1024];
-  const ssize_t n = read(fd, text, sizeof(text) - 1);
+  const ssize_t n = read(fd, text, sizeof(text));
   close(fd);
-  if (n <= 0) return false;
-  text[n] = '\0';
-  const char* at = strrchr(text, ')');
-  if (at == nullptr || at[1] != ' ' || at[2] == '\0' || at[3] != ' ') {
-    return false;
-  }
-  const char state = at[2];                        // field 3
-  if (state == 'Z' || state == 'X') return false;  // exited
-  at += 4;
-  int64_t ppid = 0;  // field 4
-  int64_t pgrp = 0;  // field 5
-  if (!ParseNumber(&at, &ppid) || *at++ != ' ' || !ParseNumber(&at, &pgrp)) {
-    return false;
-  }
-  entry->pid = pid;
-  entry->ppid = static_cast<pid_t>(ppid);
-  entry->pgrp = static_cast<pid_t>(pgrp);
-  return true;
+  return n > 0 && ParseProcessEntry(
+                      std::string_view(text, static_cast<size_t>(n)), entry);
 }
 
 // Has `pid` a descriptor open on the file (dev, ino)?
@@ -100,6 +90,36 @@ bool HasOpen(pid_t pid, dev_t dev, ino_t ino) {
 }
 
 }  // namespace
+
+bool ParseProcessEntry(std::string_view stat, ProcessEntry* entry) {
+  int64_t pid = 0;
+  std::string_view head = stat;
+  if (!ParseNumber(&head, &pid) || pid > INT32_MAX ||
+      head.substr(0, 2) != " (") {
+    return false;
+  }
+  const size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string_view::npos) return false;
+  std::string_view rest = stat.substr(close_paren + 1);
+  // " S 1 1 ..."
+  if (rest.size() < 4 || rest[0] != ' ' || rest[2] != ' ') return false;
+  const char state = rest[1];                      // field 3
+  if (state == 'Z' || state == 'X') return false;  // exited
+  rest.remove_prefix(3);
+  int64_t ppid = 0;  // field 4
+  int64_t pgrp = 0;  // field 5
+  if (!ParseNumber(&rest, &ppid) || rest.empty() || rest[0] != ' ') {
+    return false;
+  }
+  rest.remove_prefix(1);
+  if (!ParseNumber(&rest, &pgrp) || ppid > INT32_MAX || pgrp > INT32_MAX) {
+    return false;
+  }
+  entry->pid = static_cast<pid_t>(pid);
+  entry->ppid = static_cast<pid_t>(ppid);
+  entry->pgrp = static_cast<pid_t>(pgrp);
+  return true;
+}
 
 std::string CommandLine(pid_t pid) {
   char path[64];
