@@ -6,11 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -20,12 +24,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <set>
 #include <sstream>
 #include <string>
@@ -405,7 +411,12 @@ constexpr InitialInfo kInitials[] = {
     {InitialLock::kUnsafeMode, "unsafe_mode"},
     {InitialLock::kKeySymlink, "key_symlink"},
     {InitialLock::kOtherHost, "other_host"},
+    {InitialLock::kAttackerOwnedDir, "attacker_owned_dir"},
+    {InitialLock::kAttackerOpenDir, "attacker_open_dir"},
+    {InitialLock::kAttackerParent, "attacker_parent"},
 };
+static_assert(sizeof(kInitials) / sizeof(kInitials[0]) == kInitialLockCount,
+              "every initial state has a name");
 
 // Targets the library must refuse as garbage (LockTargetInvalid).
 const std::vector<std::string>& GarbageTargets() {
@@ -436,35 +447,141 @@ pidlock::Errc ExpectedRefusal(InitialLock initial) {
       return pidlock::Errc::kKeyDirectoryNotDirectory;
     case InitialLock::kOtherHost:
       return pidlock::Errc::kHolderOtherHost;
+    case InitialLock::kAttackerOwnedDir:
+    case InitialLock::kAttackerParent:
+      return pidlock::Errc::kPathComponentWrongOwner;
+    case InitialLock::kAttackerOpenDir:
+      return pidlock::Errc::kPathComponentUnsafeMode;
     default:
       return pidlock::Errc::kOk;
   }
 }
 
+// Refused while opening the key directory, before /proc is looked at.
 bool IsKeyDirectoryDoubt(InitialLock initial) {
   return initial == InitialLock::kWrongOwner ||
          initial == InitialLock::kUnsafeMode ||
-         initial == InitialLock::kKeySymlink;
+         initial == InitialLock::kKeySymlink || IsAttacked(initial);
 }
 
 std::string ErrcName(int value) {
   return pidlock::make_error_code(static_cast<pidlock::Errc>(value)).message();
 }
 
-// The Errc whose message the CLI printed, or -1 (the longest message that
-// occurs wins, in case one contains another).
+// The Errc the CLI's refusal names, or -1. Every error message ends with
+// the stable token "(<ErrcName> in <STATE>)" (pidlock::ErrcName), so the
+// English text may change freely; the last token in the log wins.
 int ErrcFromMessage(const std::string& log) {
   int best = -1;
-  size_t best_size = 0;
+  size_t best_at = 0;
   for (int e = 1; e < 64; ++e) {
-    const std::string message = ErrcName(e);
-    if (message.rfind("unknown", 0) == 0) continue;
-    if (message.size() > best_size && log.find(message) != std::string::npos) {
+    const std::string name = pidlock::ErrcName(static_cast<pidlock::Errc>(e));
+    if (name == "Unknown") continue;
+    const size_t at = log.rfind("(" + name + " in ");
+    if (at != std::string::npos && (best < 0 || at > best_at)) {
       best = e;
-      best_size = message.size();
+      best_at = at;
     }
   }
   return best;
+}
+
+// ----------------------------------------------------------------------------
+// The attacker: another user who controls a directory on the path to the
+// lock and renames what is in it (mv DIR/KEY DIR/KEY.aside and back) while
+// the racers run. Without the path checks, a racer that comes while the key
+// directory is aside makes a fresh one and acquires while the first holder
+// still holds.
+
+constexpr uid_t kAttackerUid = 65534;  // nobody
+constexpr gid_t kAttackerGid = 65534;
+// It stops by itself after this long, whatever happens to the harness.
+constexpr int64_t kAttackerDeadlineNs = 120000 * kMs;
+
+// Shared with the attacker process (MAP_SHARED | MAP_ANONYMOUS).
+struct AttackerShared {
+  std::atomic<int32_t> stop{0};
+  std::atomic<int64_t> renames{0};   // renames that succeeded
+  std::atomic<int64_t> failures{0};  // renames that failed
+  std::atomic<int32_t> last_errno{0};
+  std::atomic<int32_t> parked{0};    // times a fresh <name> was found
+  std::atomic<int32_t> restored{0};  // 1: nothing of ours left aside at exit
+};
+
+// "<aside>.<n>" into out (async-signal-safe: no snprintf).
+void FreshName(const char* aside, uint64_t n, char* out, size_t size) {
+  size_t len = 0;
+  for (; aside[len] != '\0' && len + 24 < size; ++len) out[len] = aside[len];
+  out[len++] = '.';
+  char digits[24];
+  int d = 0;
+  do {
+    digits[d++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  while (d > 0) out[len++] = digits[--d];
+  out[len] = '\0';
+}
+
+// Between two renames: short enough that even a race of a few hundred
+// microseconds mostly sees some, long enough to leave the racers the CPU.
+void AttackerNap() {
+  struct timespec ts = {0, 20000};  // 20 us (the timer slack is 1 us)
+  nanosleep(&ts, nullptr);
+}
+
+// The attacker process, after fork: async-signal-safe calls only. In the
+// directory `dfd`, renames `name` to `aside` and back until told to stop;
+// if `name` was made afresh meanwhile (nothing checked the path), parks its
+// own copy under a fresh name and goes on with the new one.
+[[noreturn]] void AttackerLoop(int dfd, const char* name, const char* aside,
+                               AttackerShared* st, bool drop, pid_t parent) {
+  if (drop) {
+    // Become the other user. Its authority over the directory comes with
+    // the descriptor (renameat checks the directory itself, not the path
+    // above it, which uid 65534 may be unable to traverse).
+    if (setgroups(0, nullptr) != 0 ||
+        setresgid(kAttackerGid, kAttackerGid, kAttackerGid) != 0 ||
+        setresuid(kAttackerUid, kAttackerUid, kAttackerUid) != 0) {
+      _exit(3);
+    }
+  }
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // after the credential change clears it
+  prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us, not 50 us: the naps stay short
+  if (getppid() != parent) _exit(4);
+  const int64_t deadline = MonotonicNs() + kAttackerDeadlineNs;
+  bool away = false;  // our copy is at `aside`
+  uint64_t fresh = 0;
+  while (st->stop.load() == 0 && MonotonicNs() < deadline) {
+    if (renameat(dfd, name, dfd, aside) == 0) {
+      st->renames.fetch_add(1);
+      away = true;
+    } else {
+      st->failures.fetch_add(1);
+      st->last_errno.store(errno);
+    }
+    AttackerNap();
+    if (away) {
+      if (renameat(dfd, aside, dfd, name) == 0) {
+        st->renames.fetch_add(1);
+        away = false;
+      } else {
+        st->failures.fetch_add(1);
+        st->last_errno.store(errno);
+        char park[512];
+        FreshName(aside, fresh++, park, sizeof(park));
+        if (renameat(dfd, aside, dfd, park) == 0) {
+          st->renames.fetch_add(1);
+          st->parked.fetch_add(1);
+          away = false;
+        }
+      }
+    }
+    AttackerNap();
+  }
+  if (away && renameat(dfd, aside, dfd, name) == 0) away = false;
+  st->restored.store(away ? 0 : 1);
+  _exit(0);
 }
 
 }  // namespace
@@ -507,6 +624,12 @@ const char* NsRacerName(NsRacer ns) {
 
 bool IsDoubt(InitialLock initial) {
   return ExpectedRefusal(initial) != pidlock::Errc::kOk;
+}
+
+bool IsAttacked(InitialLock initial) {
+  return initial == InitialLock::kAttackerOwnedDir ||
+         initial == InitialLock::kAttackerOpenDir ||
+         initial == InitialLock::kAttackerParent;
 }
 
 bool IsLive(InitialLock initial) {
@@ -967,11 +1090,16 @@ void Totals::Add(const ScenarioResult& r, InitialLock init) {
   pid_reuse_real += r.pid_reuse_real;
   pid_reuse_fallback += r.pid_reuse_fallback;
   ns_racers += r.ns_racers;
+  attacker_renames += r.attacker_renames_in_race;
   violations += static_cast<int64_t>(r.violations.size());
   if (!r.violations.empty()) ++failed_scenarios;
   elapsed_ms += r.elapsed_ms;
   slowest_ms = std::max(slowest_ms, r.elapsed_ms);
-  ++initial[static_cast<int>(init)];
+  if (IsAttacked(init) && r.attacker_renames_in_race == 0) {
+    ++attacker_idle;  // not a test of the attacker: not counted as its state
+  } else {
+    ++initial[static_cast<int>(init)];
+  }
 }
 
 std::string Totals::Line(const std::string& name) const {
@@ -984,6 +1112,8 @@ std::string Totals::Line(const std::string& name) const {
      << " pid_reuse_simulated=" << pid_reuse_fallback
      << " ns_racers=" << ns_racers << " violations=" << violations
      << " failed_scenarios=" << failed_scenarios;
+  if (attacker_renames > 0) os << " attacker_renames=" << attacker_renames;
+  if (attacker_idle > 0) os << " attacker_idle=" << attacker_idle;
   if (skipped > 0) os << " skipped=" << skipped;
   os << "\n  time: " << static_cast<double>(elapsed_ms) / 1000.0
      << " s in scenarios, slowest " << slowest_ms << " ms; initial states:";
@@ -1081,8 +1211,10 @@ class Runner {
       fprintf(stderr, "race: %s: before the race: %s\n",
               ScenarioToString(s_).c_str(), before_.Show().c_str());
     }
+    if (IsAttacked(s_.initial) && !StartAttacker()) return std::move(result_);
     if (!SpawnRacers()) return std::move(result_);
     RunUntilDone();
+    StopAttacker();
     CheckOutcomes();
     Aftermath();
     if (!result_.violations.empty()) result_.report = Report();
@@ -1103,8 +1235,7 @@ class Runner {
       Violation("harness: mkdir " + dir_ + ": " + strerror(errno));
       return false;
     }
-    key_dir_ = dir_ + "/" + kKey;
-    lock_path_ = key_dir_ + "/lock";
+    SetLockDir(dir_);
     witness_dir_ = dir_ + "/witness.d";
     region_path_ = dir_ + "/witness.region";
     region_ = CreateRegion(region_path_);
@@ -1115,7 +1246,24 @@ class Runner {
     return true;
   }
 
+  // The directory the racers pass as --dir (the scenario's directory, or
+  // one inside it for the attacker states).
+  void SetLockDir(const std::string& dir) {
+    lock_dir_ = dir;
+    key_dir_ = lock_dir_ + "/" + kKey;
+    lock_path_ = key_dir_ + "/lock";
+  }
+
   void Cleanup() {
+    if (attacker_pid_ > 0) {
+      kill(attacker_pid_, SIGKILL);
+      waitpid(attacker_pid_, nullptr, 0);
+      attacker_pid_ = -1;
+    }
+    if (attacker_ != nullptr) {
+      munmap(attacker_, sizeof(AttackerShared));
+      attacker_ = nullptr;
+    }
     for (Proc& p : helpers_) {
       if (!p.exited && p.pid > 0) {
         kill(p.pid, SIGKILL);
@@ -1149,14 +1297,14 @@ class Runner {
     spec.log_path = dir_ + "/racer." + std::to_string(slot) + ".log";
     switch (subject) {
       case Subject::kLibrary:
-        spec.argv = {tools_.subject_pidlock, "--dir", dir_, "--key", kKey};
+        spec.argv = {tools_.subject_pidlock, "--dir", lock_dir_, "--key", kKey};
         if (plan.wait_ms >= 0) {
           spec.argv.push_back("--wait-ms");
           spec.argv.push_back(std::to_string(plan.wait_ms));
         }
         break;
       case Subject::kCli: {
-        spec.argv = {tools_.cli, "run", "--dir", dir_, "--key", kKey};
+        spec.argv = {tools_.cli, "run", "--dir", lock_dir_, "--key", kKey};
         if (plan.wait_ms >= 0) {
           char seconds[32];
           snprintf(seconds, sizeof(seconds), "%.3f", plan.wait_ms / 1000.0);
@@ -1169,10 +1317,10 @@ class Runner {
         break;
       }
       case Subject::kSeed:
-        spec.argv = {tools_.subject_seed, "--dir", dir_, "--key", kKey};
+        spec.argv = {tools_.subject_seed, "--dir", lock_dir_, "--key", kKey};
         break;
       case Subject::kNode:
-        spec.argv = {tools_.node, tools_.node_script, dir_, kKey};
+        spec.argv = {tools_.node, tools_.node_script, lock_dir_, kKey};
         spec.env.push_back("RACE_NODE_PREFIX=" + tools_.node_prefix);
         spec.env.push_back("RACE_WITNESS_BIN=" + tools_.witness);
         break;
@@ -1461,6 +1609,10 @@ class Runner {
         holder_target_ = Readlink(lock_path_);
         return true;
       }
+      case InitialLock::kAttackerOwnedDir:
+      case InitialLock::kAttackerOpenDir:
+      case InitialLock::kAttackerParent:
+        return SetUpAttacked();
       case InitialLock::kOtherHost:
         MakeKeyDir();
         return symlink(Record(Boot8(), OwnPidNs(), StartTimeOf(getpid()),
@@ -1469,6 +1621,187 @@ class Runner {
                        lock_path_.c_str()) == 0;
     }
     return false;
+  }
+
+  // The attacker states: a directory the attacker controls on the path, the
+  // key directory (root's, 0700, no lock: free) in place. The attacker
+  // starts later (StartAttacker), once the lock's state was recorded.
+  bool SetUpAttacked() {
+    const bool root = geteuid() == 0;
+    if (!root && s_.initial != InitialLock::kAttackerOpenDir) {
+      result_.report = std::string(InitialLockName(s_.initial)) +
+                       " needs root to chown a directory to uid 65534";
+      return false;
+    }
+    auto make = [this](const std::string& path, mode_t mode) {
+      if (mkdir(path.c_str(), mode) != 0 || chmod(path.c_str(), mode) != 0) {
+        Violation("setup: mkdir " + path + ": " + strerror(errno));
+        return false;
+      }
+      return true;
+    };
+    switch (s_.initial) {
+      case InitialLock::kAttackerOwnedDir:
+        // DIR is the attacker's; it renames DIR/<key>.
+        SetLockDir(dir_ + "/attacker");
+        if (!make(lock_dir_, 0755) || !MakeKeyDir()) return false;
+        attack_dir_ = lock_dir_;
+        attack_name_ = kKey;
+        unsafe_component_ = lock_dir_;
+        break;
+      case InitialLock::kAttackerOpenDir:
+        // DIR is root's (the caller's), 0777, not sticky: anyone may rename
+        // DIR/<key>.
+        SetLockDir(dir_ + "/open");
+        if (!make(lock_dir_, 0777) || !MakeKeyDir()) return false;
+        attack_dir_ = lock_dir_;
+        attack_name_ = kKey;
+        unsafe_component_ = lock_dir_;
+        break;
+      case InitialLock::kAttackerParent:
+        // DIR = <the attacker's directory>/locks, root's, 0700; the attacker
+        // renames DIR itself.
+        attack_dir_ = dir_ + "/attacker";
+        SetLockDir(attack_dir_ + "/locks");
+        if (!make(attack_dir_, 0755) || !make(lock_dir_, 0700) ||
+            !MakeKeyDir()) {
+          return false;
+        }
+        attack_name_ = "locks";
+        unsafe_component_ = attack_dir_;
+        break;
+      default:
+        return false;
+    }
+    if (s_.initial != InitialLock::kAttackerOpenDir &&
+        chown(attack_dir_.c_str(), kAttackerUid, kAttackerGid) != 0) {
+      Violation("setup: chown " + attack_dir_ + ": " + strerror(errno));
+      return false;
+    }
+    // What the refusal must name: the component (as the walk from "/"
+    // resolves it) and its owner and mode.
+    char resolved[PATH_MAX];
+    if (realpath(unsafe_component_.c_str(), resolved) != nullptr) {
+      unsafe_component_ = resolved;
+    }
+    struct stat st;
+    if (stat(unsafe_component_.c_str(), &st) != 0) {
+      Violation("setup: stat " + unsafe_component_ + ": " + strerror(errno));
+      return false;
+    }
+    char detail[64];
+    snprintf(detail, sizeof(detail), "owned by uid %u, mode %04o",
+             static_cast<unsigned>(st.st_uid),
+             static_cast<unsigned>(st.st_mode & 07777));
+    unsafe_detail_ = detail;
+    return true;
+  }
+
+  // Forks the attacker (uid 65534 when the harness is root) and waits until
+  // it has renamed aside and back at least once.
+  bool StartAttacker() {
+    void* mem = mmap(nullptr, sizeof(AttackerShared), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+      Violation(std::string("harness: mmap: ") + strerror(errno));
+      return false;
+    }
+    attacker_ = new (mem) AttackerShared();
+    const int dfd =
+        open(attack_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+      Violation("harness: open " + attack_dir_ + ": " + strerror(errno));
+      return false;
+    }
+    const std::string aside = attack_name_ + ".aside";
+    const bool drop = geteuid() == 0;
+    const pid_t parent = getpid();
+    attacker_pid_ = fork();
+    if (attacker_pid_ == 0) {
+      AttackerLoop(dfd, attack_name_.c_str(), aside.c_str(), attacker_, drop,
+                   parent);
+    }
+    close(dfd);
+    if (attacker_pid_ < 0) {
+      Violation(std::string("harness: fork: ") + strerror(errno));
+      return false;
+    }
+    const int64_t deadline = NowNs() + 5000 * kMs;
+    while (attacker_->renames.load() < 2) {
+      int status = 0;
+      if (waitpid(attacker_pid_, &status, WNOHANG) == attacker_pid_) {
+        attacker_pid_ = -1;
+        Violation("setup: the attacker exited before renaming (" +
+                  Describe(status) + ", errno " +
+                  std::to_string(attacker_->last_errno.load()) + ")");
+        return false;
+      }
+      if (NowNs() > deadline) {
+        Violation("setup: the attacker did not rename " + attack_dir_ + "/" +
+                  attack_name_ + " within 5 s (errno " +
+                  std::to_string(attacker_->last_errno.load()) + ")");
+        return false;
+      }
+      SleepMs(0);
+      sched_yield();
+    }
+    return true;
+  }
+
+  // Stops the attacker (it puts back what it moved) and checks that it did
+  // its part: renames while the racers ran, none refused, all put back.
+  void StopAttacker() {
+    if (attacker_ == nullptr || attacker_pid_ <= 0) return;
+    result_.attacker_renames_in_race =
+        attacker_->renames.load() - renames_at_barrier_;
+    attacker_->stop.store(1);
+    int status = 0;
+    const int64_t deadline = NowNs() + 5000 * kMs;
+    while (waitpid(attacker_pid_, &status, WNOHANG) != attacker_pid_) {
+      if (NowNs() > deadline) {
+        kill(attacker_pid_, SIGKILL);
+        waitpid(attacker_pid_, &status, 0);
+        Violation("the attacker did not stop when asked");
+        break;
+      }
+      SleepMs(1);
+    }
+    attacker_pid_ = -1;
+    result_.attacker_renames = attacker_->renames.load();
+    if (getenv("PIDLOCK_RACE_DEBUG") != nullptr) {
+      fprintf(stderr,
+              "race: attacker (uid %d) renamed %s/%s %lld times, %lld while "
+              "the racers ran; %lld failed renames, %d fresh names parked\n",
+              geteuid() == 0 ? static_cast<int>(kAttackerUid)
+                             : static_cast<int>(geteuid()),
+              attack_dir_.c_str(), attack_name_.c_str(),
+              static_cast<long long>(result_.attacker_renames),
+              static_cast<long long>(result_.attacker_renames_in_race),
+              static_cast<long long>(attacker_->failures.load()),
+              attacker_->parked.load());
+    }
+    // A scenario in which the attacker did not rename while the racers ran
+    // (they can all be refused within a few hundred microseconds) tests
+    // nothing about it: Totals does not count it as one of its state.
+    if (result_.attacker_renames == 0) {
+      Violation("the attacker did no rename at all");
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      Violation("the attacker failed: " + Describe(status));
+    }
+    const bool promises =
+        s_.subject == Subject::kLibrary || s_.subject == Subject::kCli;
+    if (!promises) return;  // the original makes fresh key directories
+    if (attacker_->failures.load() > 0) {
+      Violation(std::to_string(attacker_->failures.load()) +
+                " of the attacker's renames failed (last errno " +
+                std::to_string(attacker_->last_errno.load()) +
+                "): something else changed " + attack_dir_);
+    }
+    if (attacker_->restored.load() != 1) {
+      Violation("the attacker could not put back " + attack_dir_ + "/" +
+                attack_name_);
+    }
   }
 
   // The record a real holder wrote must be protocol.md's, byte for byte.
@@ -1570,6 +1903,7 @@ class Runner {
       }
     }
     start_ns_ = NowNs();
+    if (attacker_ != nullptr) renames_at_barrier_ = attacker_->renames.load();
     close(barrier[1]);  // go
     close(ready[0]);
     HarnessOnlyFds().clear();
@@ -1821,6 +2155,11 @@ class Runner {
       }
       // The racer in another PID namespace.
       if (v.ns) {
+        // The path is walked before /proc is looked at: refused alike.
+        if (IsAttacked(s_.initial)) {
+          CheckRefusal(p, v, who, got);
+          continue;
+        }
         if (ns_effective_ == NsRacer::kWithoutProc &&
             !IsKeyDirectoryDoubt(s_.initial)) {
           if (v.outcome != RacerOutcome::kRefused ||
@@ -1856,12 +2195,7 @@ class Runner {
         continue;
       }
       if (IsDoubt(s_.initial)) {
-        const int want = static_cast<int>(ExpectedRefusal(s_.initial));
-        if (v.outcome != RacerOutcome::kRefused || v.errc != want) {
-          Violation(who + " must be refused with '" + ErrcName(want) +
-                    "' (the lock is " + InitialLockName(s_.initial) +
-                    "), got " + got);
-        }
+        CheckRefusal(p, v, who, got);
         continue;
       }
       if (IsLive(s_.initial)) {
@@ -1899,6 +2233,32 @@ class Runner {
     }
   }
 
+  // A racer facing a doubt state must be refused with the documented Errc;
+  // under attack, its message must name the component and its owner and
+  // mode: "pidlock: <component>: ... (owned by uid U, mode 0MMM) (...)".
+  void CheckRefusal(const Proc& p, const View& v, const std::string& who,
+                    const std::string& got) {
+    const int want = static_cast<int>(ExpectedRefusal(s_.initial));
+    if (v.outcome != RacerOutcome::kRefused || v.errc != want) {
+      Violation(who + " must be refused with '" + ErrcName(want) +
+                "' (the lock is " + InitialLockName(s_.initial) + "), got " +
+                got);
+      return;
+    }
+    if (!IsAttacked(s_.initial)) return;
+    std::string log;
+    ReadFile(p.log_path, &log);
+    const std::string token =
+        std::string("(") + pidlock::ErrcName(static_cast<pidlock::Errc>(want)) +
+        " in ";
+    if (log.find("pidlock: " + unsafe_component_ + ": ") == std::string::npos ||
+        log.find("(" + unsafe_detail_ + ")") == std::string::npos ||
+        log.find(token) == std::string::npos) {
+      Violation(who + "'s refusal must name " + unsafe_component_ + " (" +
+                unsafe_detail_ + ") and " + token + "...): " + log);
+    }
+  }
+
   // Cleans a corrupt state, lets a live holder go, then checks that the
   // next acquire succeeds and that nothing was left behind.
   void Aftermath() {
@@ -1921,6 +2281,13 @@ class Runner {
         break;
       case InitialLock::kKeySymlink:
         unlink(key_dir_.c_str());
+        break;
+      case InitialLock::kAttackerOwnedDir:
+      case InitialLock::kAttackerOpenDir:
+      case InitialLock::kAttackerParent:
+        // The directory is the caller's again, and no one else's to write.
+        chown(attack_dir_.c_str(), geteuid(), getegid());
+        chmod(attack_dir_.c_str(), 0700);
         break;
       default:
         break;
@@ -1993,7 +2360,13 @@ class Runner {
 
   std::string Report() {
     std::ostringstream os;
-    os << "lock dir " << dir_ << ", initial " << InitialLockName(s_.initial);
+    os << "lock dir " << lock_dir_ << ", initial "
+       << InitialLockName(s_.initial);
+    if (IsAttacked(s_.initial)) {
+      os << " (attacker renamed " << attack_dir_ << "/" << attack_name_ << " "
+         << result_.attacker_renames << " times, "
+         << result_.attacker_renames_in_race << " while the racers ran)";
+    }
     if (!stale_target_.empty()) os << " ('" << stale_target_ << "')";
     if (!holder_target_.empty()) os << " (holder '" << holder_target_ << "')";
     os << "; before the race: " << before_.Show() << "; max holders "
@@ -2033,7 +2406,13 @@ class Runner {
   const Scenario& s_;
   const Tools& tools_;
   ScenarioResult result_;
-  std::string dir_, key_dir_, lock_path_, witness_dir_, region_path_;
+  std::string dir_, lock_dir_, key_dir_, lock_path_, witness_dir_, region_path_;
+  // The attacker states: where the attacker renames what, and what the
+  // racers' refusal must name.
+  std::string attack_dir_, attack_name_, unsafe_component_, unsafe_detail_;
+  AttackerShared* attacker_ = nullptr;
+  pid_t attacker_pid_ = -1;
+  int64_t renames_at_barrier_ = 0;
   Region* region_ = nullptr;
   std::vector<Proc> racers_;
   std::vector<Proc> helpers_;

@@ -26,7 +26,10 @@
 //              (unless the plan killed someone who may have taken it);
 //              racers that wait long enough all get it in turn.
 //   doubt      a corrupt or unverifiable lock: nobody acquires, every racer
-//              gets the documented error, the lock is left as it was.
+//              gets the documented error, the lock is left as it was. Under
+//              attack (kAttacker*) also: the error names the component and
+//              its owner and mode, and the attacker really renamed while
+//              the racers ran.
 //   aftermath  once all racers are gone (and the test cleaned a corrupt
 //              state), the next acquire succeeds, and nothing but what was
 //              there before is left in the key directory.
@@ -74,8 +77,19 @@ enum class InitialLock {
   kUnsafeMode,     // <key> is writable by group or others
   kKeySymlink,     // <key> is a symlink to a directory
   kOtherHost,      // a record from another host
+  // Doubt, under attack: the racers run as root; another user (uid 65534,
+  // the attacker) controls a directory on the path to the lock, and a
+  // process of that user renames what is in it (the key directory aside
+  // and back) for the whole race. Opening the lock walks the path and
+  // refuses it (kPathComponent*): nobody acquires.
+  kAttackerOwnedDir,  // DIR is the attacker's (mode 0755); it renames
+                      // DIR/<key>. Needs root.
+  kAttackerOpenDir,   // DIR is root's, mode 0777 without the sticky bit;
+                      // the attacker renames DIR/<key>.
+  kAttackerParent,    // DIR (root's, 0700) is in a directory of the
+                      // attacker's (0755); it renames DIR itself. Needs root.
 };
-inline constexpr int kInitialLockCount = 18;
+inline constexpr int kInitialLockCount = 21;
 
 // A racer in another PID namespace (clone(CLONE_NEWPID)).
 enum class NsRacer {
@@ -88,6 +102,8 @@ const char* SubjectName(Subject subject);
 const char* InitialLockName(InitialLock initial);
 const char* NsRacerName(NsRacer ns);
 bool IsDoubt(InitialLock initial);
+// One of the attacker states (a renaming process runs during the race).
+bool IsAttacked(InitialLock initial);
 // Held by a live process for the whole race.
 bool IsLive(InitialLock initial);
 // The lock is free or stale at the start: one racer must take it.
@@ -150,6 +166,10 @@ struct ScenarioResult {
   int pid_reuse_real = 0;      // a PID really reused via ns_last_pid
   int pid_reuse_fallback = 0;  // ns_last_pid not writable: simulated
   int ns_racers = 0;
+  // The attacker states: renames the attacker did in all, and while the
+  // racers ran (from the barrier until the last racer was reaped).
+  int64_t attacker_renames = 0;
+  int64_t attacker_renames_in_race = 0;
   int64_t elapsed_ms = 0;  // wall time of the whole scenario
 };
 
@@ -162,8 +182,11 @@ struct Totals {
   int64_t scenarios = 0, racers = 0, kills = 0, pauses = 0, crashes = 0,
           acquisitions = 0, takeovers = 0, held = 0, refused = 0,
           pid_reuse_real = 0, pid_reuse_fallback = 0, ns_racers = 0,
-          violations = 0, failed_scenarios = 0, skipped = 0, elapsed_ms = 0,
-          slowest_ms = 0;
+          attacker_renames = 0, attacker_idle = 0, violations = 0,
+          failed_scenarios = 0, skipped = 0, elapsed_ms = 0, slowest_ms = 0;
+  // initial[]: scenarios per initial state. An attacker state counts only
+  // if the attacker renamed while the racers ran (attacker_renames sums
+  // those renames); attacker_idle counts the others.
   int64_t initial[kInitialLockCount] = {};
   void Add(const ScenarioResult& result, InitialLock initial);
   std::string Line(const std::string& name) const;

@@ -96,6 +96,10 @@ inline rc::Gen<Scenario> GenScenario(Subject subject, Profile profile,
           {1, InitialLock::kUnsafeMode},
           {1, InitialLock::kKeySymlink},
           {1, InitialLock::kOtherHost},
+          // Doubt under attack: a renaming attacker on the path.
+          {1, InitialLock::kAttackerOwnedDir},
+          {1, InitialLock::kAttackerOpenDir},
+          {1, InitialLock::kAttackerParent},
       });
       s.ns = *rc::gen::weightedElement<NsRacer>({
           {8, NsRacer::kNone},
