@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,111 @@ int Fail(Error* error, std::error_code code, std::string path,
   error->path = std::move(path);
   error->detail = std::move(detail);
   return -1;
+}
+
+// Verified directories, per process: the walk costs three system calls per
+// component, so OpenKeyDirectory keeps the descriptor of each DIR it walked
+// (up to kCacheSize of them). What is kept is only what cannot change: the
+// directory a descriptor names. Every use checks again, with two system
+// calls, what can: fstat of the descriptor (DIR itself is still root's or
+// ours, writable by no one else unless sticky) and stat of the path (it
+// still names that directory). The ancestors are not walked again: one that
+// became another user's since could only make the path name another
+// directory, which the stat sees; and any process walking the path afresh
+// refuses it. Only absolute paths are kept (a relative one depends on the
+// working directory).
+class DirectoryCache {
+ public:
+  // The descriptor kept for `dir`, still valid, or null.
+  std::shared_ptr<Fd> Find(const std::string& dir) {
+    std::shared_ptr<Fd> fd;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    {
+      // try_lock: a fork child whose parent had another thread in here
+      // walks instead of waiting for ever.
+      std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+      if (!lock.owns_lock()) return nullptr;
+      for (const Entry& entry : entries_) {
+        if (entry.path == dir) {
+          fd = entry.fd;
+          dev = entry.dev;
+          ino = entry.ino;
+        }
+      }
+    }
+    if (fd == nullptr) return nullptr;
+    struct stat st;
+    if (fstat(fd->get(), &st) != 0 || st.st_dev != dev || st.st_ino != ino) {
+      // Closed behind our back (closefrom, a daemon's cleanup): the number
+      // may be someone else's now. Forget it without closing it.
+      fd->Release();
+      Erase(dir, fd);
+      return nullptr;
+    }
+    struct stat now;
+    if (CheckDirectory(st) != Errc::kOk || stat(dir.c_str(), &now) != 0 ||
+        now.st_dev != dev || now.st_ino != ino) {
+      Erase(dir, fd);
+      return nullptr;
+    }
+    return fd;
+  }
+
+  void Insert(const std::string& dir, std::shared_ptr<Fd> fd,
+              const struct stat& st) {
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    for (Entry& entry : entries_) {
+      if (entry.path == dir) {
+        entry = {dir, std::move(fd), st.st_dev, st.st_ino};
+        return;
+      }
+    }
+    if (entries_.size() >= kCacheSize) entries_.erase(entries_.begin());
+    entries_.push_back({dir, std::move(fd), st.st_dev, st.st_ino});
+  }
+
+ private:
+  static constexpr size_t kCacheSize = 8;
+  struct Entry {
+    std::string path;
+    std::shared_ptr<Fd> fd;  // closed when the last user lets go
+    dev_t dev;
+    ino_t ino;
+  };
+
+  void Erase(const std::string& dir, const std::shared_ptr<Fd>& fd) {
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->path == dir && it->fd == fd) {
+        entries_.erase(it);
+        return;
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  std::vector<Entry> entries_;
+};
+
+DirectoryCache& Cache() {
+  static DirectoryCache* cache = new DirectoryCache;  // never destroyed
+  return *cache;
+}
+
+// OpenDirectory, through the cache for absolute paths.
+std::shared_ptr<Fd> VerifiedDirectory(const std::string& dir, Error* error) {
+  const bool absolute = !dir.empty() && dir[0] == '/';
+  if (absolute) {
+    if (std::shared_ptr<Fd> fd = Cache().Find(dir)) return fd;
+  }
+  auto fd = std::make_shared<Fd>(OpenDirectory(dir, error));
+  if (fd->get() < 0) return nullptr;
+  struct stat st;
+  if (absolute && fstat(fd->get(), &st) == 0) Cache().Insert(dir, fd, st);
+  return fd;
 }
 
 }  // namespace
@@ -201,8 +308,9 @@ int OpenKeyDirectory(const std::string& dir, const std::string& key,
   if (!ValidKey(key)) {
     return Fail(error, make_error_code(Errc::kInvalidKey), key_path);
   }
-  const Fd parent(OpenDirectory(dir, error));
-  if (parent.get() < 0) return -1;
+  const std::shared_ptr<Fd> verified = VerifiedDirectory(dir, error);
+  if (verified == nullptr) return -1;
+  const Fd& parent = *verified;
   int fd = openat(parent.get(), key.c_str(), kKeyFlags);
   if (fd < 0 && errno == ENOENT && create) {
     if (mkdirat(parent.get(), key.c_str(), 0700) != 0 && errno != EEXIST) {

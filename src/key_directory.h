@@ -31,11 +31,12 @@ bool ValidKey(const std::string& key);
 // Returns the descriptor (O_PATH | O_DIRECTORY | O_CLOEXEC: for *at() calls
 // only; the walk needs search permission alone), or -1 with
 // error->code (kPathComponent* or an errno), error->path (the component
-// that failed) and error->detail (its owner and mode) set. Nothing is
-// cached: ownership and modes can change between two calls.
+// that failed) and error->detail (its owner and mode) set.
 int OpenDirectory(const std::string& dir, Error* error);
 
-// Opens <dir>/<key>: OpenDirectory(dir), then the key directory relative
+// Opens <dir>/<key>: OpenDirectory(dir) (its descriptor is kept for the next
+// call, and checked again then: see DirectoryCache), then the key directory
+// relative
 // to it (created 0700 when missing and `create`), which must be a directory
 // (O_NOFOLLOW), owned by the effective uid and not writable by group or
 // others. Returns the descriptor, or -1 with *error set as above (kInvalidKey,

@@ -137,6 +137,28 @@ TEST_F(KeyDirectoryTest, SymlinksAreFollowedOnlyWhenNoOneElseCanReplaceThem) {
   EXPECT_NE(e.detail.find("a symlink owned by uid 65534"), std::string::npos);
 }
 
+// The descriptor of a walked DIR is kept, but what can change is checked
+// on every use: DIR's owner and mode, and that the path still names it.
+TEST_F(KeyDirectoryTest, KeptDirectoryIsCheckedAgainOnEveryUse) {
+  const std::string dir = Make("kept", 0700);
+  ASSERT_EQ(Open(dir).code, Errc::kOk);
+  ASSERT_EQ(chown(dir.c_str(), kOther, kOther), 0);
+  EXPECT_EQ(Open(dir).code, Errc::kPathComponentWrongOwner);
+  ASSERT_EQ(chown(dir.c_str(), 0, 0), 0);
+  ASSERT_EQ(Open(dir).code, Errc::kOk);
+  ASSERT_EQ(chmod(dir.c_str(), 0777), 0);
+  EXPECT_EQ(Open(dir).code, Errc::kPathComponentUnsafeMode);
+  ASSERT_EQ(chmod(dir.c_str(), 0700), 0);
+  ASSERT_EQ(Open(dir).code, Errc::kOk);
+  // Another directory now at the path (the kept one renamed away).
+  ASSERT_EQ(rename(dir.c_str(), (dir + ".aside").c_str()), 0);
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  ASSERT_EQ(chown(dir.c_str(), kOther, kOther), 0);
+  Error e = Open(dir);
+  EXPECT_EQ(e.code, Errc::kPathComponentWrongOwner);
+  EXPECT_EQ(e.path, dir);
+}
+
 TEST_F(KeyDirectoryTest, NotADirectoryNamesTheComponent) {
   const std::string file = base_->path() + "/file";
   ASSERT_EQ(close(open(file.c_str(), O_CREAT | O_WRONLY, 0600)), 0);
