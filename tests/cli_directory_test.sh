@@ -8,14 +8,15 @@
 #
 #   cli_directory_test.sh PIDLOCK
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 PIDLOCK="$1"
 if [[ "${2:-}" != --inside ]]; then
   if [[ $(id -u) -ne 0 ]] || ! unshare -m --propagation private true 2>/dev/null ||
      ! command -v setpriv >/dev/null; then
-    echo "SKIPPED: needs root, unshare -m and setpriv"
-    echo "cli_directory_test: 0 passed, 0 failed, 1 skipped"
-    exit 0
+    skip "every case" "needs root, unshare -m and setpriv"
+    finish cli_directory_test
+    exit
   fi
   exec unshare -m --propagation private bash "$0" "$PIDLOCK" --inside
 fi
@@ -29,30 +30,11 @@ P=/tmp/bin/pidlock
 unset PIDLOCK_DIR XDG_RUNTIME_DIR
 trap 'kill $(jobs -p) 2>/dev/null' EXIT
 
-failures=0
-passed=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $1: expected '$2', got '$3'"
-    failures=$((failures + 1))
-  fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  if [[ "$3" == *"$2"* ]]; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $1: '$2' not in: $3"
-    failures=$((failures + 1))
-  fi
-}
 as() {  # as UID COMMAND...
   local uid=$1
   shift
   setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"
 }
-wait_for() { for _ in $(seq 500); do "$@" && return 0; sleep 0.01; done; return 1; }
 
 # 1. A squatted default directory: uid 1000 made uid 65534's default (and
 #    the old fallback) first. A cron job of 65534 (no XDG_RUNTIME_DIR) is
@@ -116,5 +98,4 @@ as 1000 mkdir -m 0700 /tmp/squat
 err=$(as 65534 "$P" run --dir /tmp --key squat -- true 2>&1); check "sticky DIR: a squatted key" 76 $?
 contains "sticky DIR: the squatted key named" "/tmp/squat: the key directory is owned by another user" "$err"
 
-echo "cli_directory_test: $passed passed, $failures failed"
-[[ $failures -eq 0 ]]
+finish cli_directory_test

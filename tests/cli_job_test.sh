@@ -7,6 +7,7 @@
 #
 #   cli_job_test.sh PIDLOCK CLI_TERMINAL_PY
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 PIDLOCK="$1"
 TERMINAL="$2"
@@ -19,34 +20,7 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-failures=0
-passed=0
-skipped=0
 
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $1: expected '$2', got '$3'"
-    failures=$((failures + 1))
-  fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  if [[ "$3" == *"$2"* ]]; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $1: '$2' not in: $3"
-    failures=$((failures + 1))
-  fi
-}
-skip() {  # skip NAME WHY
-  echo "SKIPPED: $1: $2"
-  skipped=$((skipped + 1))
-}
-wait_for() {  # wait_for COMMAND...: until it succeeds (5 s)
-  for _ in $(seq 500); do "$@" && return 0; sleep 0.01; done
-  return 1
-}
 # A worker the test can find and end: a copy of `sleep` under a name of its
 # own, found by the start of its command line (its wrapper's names it too).
 mkdir -p "$TMP/bin"
@@ -227,5 +201,4 @@ else
   skip "setuid" "needs root and setpriv"
 fi
 
-echo "cli_job_test: $passed passed, $failures failed, $skipped skipped"
-[[ $failures -eq 0 ]]
+finish cli_job_test

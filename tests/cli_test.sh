@@ -3,33 +3,12 @@
 # reason), SIGTERM forwarding and the wrapper's death (tests/cli_job_test.sh:
 # the job, every signal, the terminal, PID 1).
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 PIDLOCK="$1"
 TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/cli.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$TMP"' EXIT
-failures=0
-passed=0
 
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $1: expected '$2', got '$3'"
-    failures=$((failures + 1))
-  fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  if [[ "$3" == *"$2"* ]]; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $1: '$2' not in: $3"
-    failures=$((failures + 1))
-  fi
-}
-wait_for_lock() {  # wait_for_lock DIR KEY: until the lock exists (5 s)
-  for _ in $(seq 500); do [[ -L "$1/$2/lock" ]] && return 0; sleep 0.01; done
-  return 1
-}
 
 D="$TMP/locks"
 mkdir -p "$D"
@@ -131,5 +110,4 @@ mkdir -p "$TMP/env" && chmod 700 "$TMP/env"
 PIDLOCK_DIR="$TMP/env" "$PIDLOCK" run --key x -- sh -c "test -L '$TMP/env/x/lock'"
 check "PIDLOCK_DIR" 0 $?
 
-echo "cli_test: $passed passed, $failures failed"
-[[ $failures -eq 0 ]]
+finish cli_test
