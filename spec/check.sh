@@ -2,28 +2,42 @@
 # Model-checks the pidlock protocol with SPIN (see spec/state_machine.md, section 10).
 #
 #   spec/pidlock.pml  the protocol as implemented (T21, the witness required, the Zombie and
-#                     start-time rules, the bounded flock wait, exec with KeepAcrossExec) in
-#                     the hostile environment (SIGKILL anywhere, PID reuse, inode+mtime
-#                     reuse, witness failures, main-thread exit, SIGSTOP holding the flock,
-#                     another PID namespace and another time namespace).  Must verify
-#                     exhaustively at N=3 TRIES=2 ("errors: 0": no assertion violation, no
-#                     invalid end state) and have no non-progress cycle (N=3 TRIES=2 and
-#                     N=2 TRIES=3).
+#                     start-time rules, the bounded flock wait, exec with KeepAcrossExec, the
+#                     holder as a job: JobAlive, JobUnverifiable, release dropping the
+#                     witness) in the hostile environment (SIGKILL anywhere, PID reuse,
+#                     inode+mtime reuse, witness failures, main-thread exit, SIGSTOP holding
+#                     the flock, another PID namespace and another time namespace, a job
+#                     member outliving its recording process).  Must verify exhaustively at
+#                     N=3 TRIES=2 ("errors: 0": no assertion violation, no invalid end
+#                     state), have no non-progress cycle (N=3 TRIES=2 and N=2 TRIES=3), and
+#                     satisfy the LTL property `takeover` under weak fairness (-DLIVENESS,
+#                     N=3 TRIES=2: the persistent acquirer acquires again and again).
 #   spec/seed.pml     the original npm pidlock 0.1.0 algorithm: must FAIL with the
 #                     mutual-exclusion (I1) violation; its shortest counterexample (BFS)
 #                     must equal the committed spec/seed.pml.trail, which
 #                     spec/seed_counterexample.md explains step by step.
-#   each fix needed   pidlock.pml with one fix of section 11 removed (W1 W2 Z1 N1 F1 X1), and
-#                     with T21 going back to S3 instead of S6: each must FAIL, with the
-#                     expected kind of violation.
+#   each fix needed   pidlock.pml with one fix of section 11 removed (W1 W2 Z1 N1 F1 X1, and
+#                     the job's J1 J2 J3 J4), and with T21 going back to S3 instead of S6:
+#                     each must FAIL, with the expected kind of violation (J4: the liveness
+#                     property).
+#   limitations       C2: two persistent acquirers can refuse each other for ever on a stale
+#                     lock of this PID namespace (-DLIVENESS -DTWO_TRIERS must FAIL), which the
+#                     old, job-less rule could not (with -DJUDGE_IGNORES_JOB it must verify);
+#                     F1: `takeover` without its premise on the flock must FAIL (a member
+#                     keeps the flock of a holder killed in its release).
 #
 # Usage: spec/check.sh [--mutants] [--extended] [--update-trail]
 #   --mutants       also check that broken variants of pidlock.pml fail (the checks are not vacuous)
-#   --extended      also verify other sizes (N=2 TRIES=5; N=4 TRIES=1, also non-progress) and
-#                   -DNO_WITNESS (N=3 TRIES=3 is out of reach: over 50 million states)
+#   --extended      also verify other sizes (N=2 TRIES=5; N=4 TRIES=1, also non-progress),
+#                   -DNO_WITNESS, -DNO_JOB, -DJOB_ANY_SLOT (a job member for every slot, not
+#                   only slot 0), the liveness property at N=2 TRIES=3, and the proposal
+#                   -DJOB_RETEST (also with the Zombie rule, the normalisation or the probe
+#                   broken) (N=3
+#                   TRIES=3 is out of reach: over 50 million states)
 #   --update-trail  copy the shortest seed trail found now to spec/seed.pml.trail
 # Runs from any directory; all SPIN/gcc output goes to a temporary directory that is removed.
-# The non-progress run at N=3 runs in the background, in parallel with the others.
+# The non-progress run at N=3 and the liveness run run in the background, in parallel with the
+# others.
 # Exit status 0 only when every required verdict holds.
 set -euo pipefail
 
@@ -36,7 +50,7 @@ for arg in "$@"; do
     --mutants) MUTANTS=1 ;;
     --extended) EXTENDED=1 ;;
     --update-trail) UPDATE_TRAIL=1 ;;
-    -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "check.sh: unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -50,8 +64,13 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pidlock-spec.XXXXXX")"
 BG_PID=""
+BG2_PID=""
 cleanup() {
-  if [[ -n "$BG_PID" ]]; then kill "$BG_PID" 2>/dev/null || true; wait "$BG_PID" 2>/dev/null || true; fi
+  local pid
+  for pid in $BG_PID $BG2_PID; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -150,7 +169,7 @@ expect_violation() {
     return 1
   fi
   local what
-  what="$(grep -m1 -oE '(assertion violated|invalid end state|non-progress cycle).*' "$OUT" | cut -c1-100)"
+  what="$(grep -m1 -oE '(assertion violated|invalid end state|non-progress cycle|acceptance cycle).*' "$OUT" | cut -c1-100)"
   echo "    found: ${what:-?}"
   if [[ -n "$want" ]] && ! grep -qE "$want" <<<"$what"; then
     fail "$name: the violation found is not the expected one ($want)"
@@ -160,12 +179,22 @@ expect_violation() {
 
 SAFETY_CC="-DSAFETY -DMEMLIM=4096 -w"
 NP_CC="-DNP -DMEMLIM=4096 -w"
+# LTL with weak fairness (pan -a -f): one never claim, NFAIR counts the processes.
+LIVE_CC="-DNFAIR=3 -DMEMLIM=4096 -w"
+LIVE_PAN="-a -f -m100000"
 # The properties I1 and I2: the S9 assertion, the symlinkat assertion, the Monitor's three.
-I1_I2='assertion violated (\(\(lock==0\)\|\|\(lock!=holder\)\)|\(\(holder==0\)|\(!\(lock_lost\)\)|\(\(\(\()'
+I1_I2='assertion violated (\(\(lock==0\)\|\|\(lock!=holder\)\)|\(\(?holder==0\)|\(!\(lock_lost\)\)|\(\(\(\()'
+# Runs that must fail stop at the first error, within a second: compiling pan.c with -O2
+# would take longer than the search (gcc takes the last -O).
+QUICK="-O0"
+# I5: the S9 assertion that only a DEAD verdict is taken over.
+I5='assertion violated \(verdict=='
 
-# The largest run, in the background while the others run.
+# The two largest runs, in the background while the others run.
 execute "pidlock.pml non-progress N=3 TRIES=2" pidlock.pml "" "$NP_CC" "-l -m100000" &
 BG_PID=$!
+execute "pidlock.pml liveness N=3 TRIES=2 (LTL takeover)" pidlock.pml "-DLIVENESS" "$LIVE_CC" "$LIVE_PAN" &
+BG2_PID=$!
 
 echo "== pidlock.pml: the implementation in the hostile environment (must verify)"
 MAIN_OK=1
@@ -221,17 +250,32 @@ fi
 
 echo "== each fix is needed: pidlock.pml with one fix removed (each must fail)"
 FIXES_OK=1
-expect_violation "W1 -DWITHOUT_T21" pidlock.pml "-DWITHOUT_T21" "$SAFETY_CC" "-m10000" "$I1_I2" || FIXES_OK=0
-expect_violation "W1 -DT21_BACK_TO_S3 non-progress N=2 TRIES=3" pidlock.pml "-DN=2 -DTRIES=3 -DT21_BACK_TO_S3" "$NP_CC" "-l -m100000" "non-progress cycle" || FIXES_OK=0
-expect_violation "W2 -DWITHOUT_WITNESS_REQUIRED" pidlock.pml "-DWITHOUT_WITNESS_REQUIRED" "$SAFETY_CC" "-m10000" "$I1_I2" || FIXES_OK=0
-expect_violation "Z1 -DNOTES_ZOMBIE_RULE" pidlock.pml "-DNOTES_ZOMBIE_RULE" "$SAFETY_CC" "-m10000" "$I1_I2" || FIXES_OK=0
-expect_violation "N1 -DWITHOUT_TIMENS_NORMALISATION" pidlock.pml "-DWITHOUT_TIMENS_NORMALISATION" "$SAFETY_CC" "-m10000" "$I1_I2" || FIXES_OK=0
-expect_violation "F1 -DWITHOUT_FLOCK_TIMEOUT" pidlock.pml "-DWITHOUT_FLOCK_TIMEOUT" "$SAFETY_CC" "-m10000" "invalid end state" || FIXES_OK=0
-expect_violation "X1 -DWITHOUT_KEEP_ACROSS_EXEC" pidlock.pml "-DWITHOUT_KEEP_ACROSS_EXEC" "$SAFETY_CC" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "W1 -DWITHOUT_T21" pidlock.pml "-DWITHOUT_T21" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "W1 -DT21_BACK_TO_S3 non-progress N=2 TRIES=3" pidlock.pml "-DN=2 -DTRIES=3 -DT21_BACK_TO_S3" "$NP_CC $QUICK" "-l -m100000" "non-progress cycle" || FIXES_OK=0
+expect_violation "W2 -DWITHOUT_WITNESS_REQUIRED" pidlock.pml "-DWITHOUT_WITNESS_REQUIRED" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "Z1 -DNOTES_ZOMBIE_RULE" pidlock.pml "-DNOTES_ZOMBIE_RULE" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "N1 -DWITHOUT_TIMENS_NORMALISATION" pidlock.pml "-DWITHOUT_TIMENS_NORMALISATION" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "F1 -DWITHOUT_FLOCK_TIMEOUT" pidlock.pml "-DWITHOUT_FLOCK_TIMEOUT" "$SAFETY_CC $QUICK" "-m10000" "invalid end state" || FIXES_OK=0
+expect_violation "X1 -DWITHOUT_KEEP_ACROSS_EXEC" pidlock.pml "-DWITHOUT_KEEP_ACROSS_EXEC" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "J1 -DJUDGE_IGNORES_JOB" pidlock.pml "-DJUDGE_IGNORES_JOB" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "J2 -DJOB_ERROR_IS_DEAD" pidlock.pml "-DJOB_ERROR_IS_DEAD" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2|$I5" || FIXES_OK=0
+expect_violation "J3 -DWITHOUT_JOB_DESCRIPTOR" pidlock.pml "-DWITHOUT_JOB_DESCRIPTOR" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "J4 -DRELEASE_ONLY_CLOSES liveness" pidlock.pml "-DLIVENESS -DRELEASE_ONLY_CLOSES" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || FIXES_OK=0
 if [[ "$FIXES_OK" == 1 ]]; then
-  echo "VERDICT each fix needed: PASS - without T21 (or with T21 back to S3), the required witness, the thread-count Zombie rule, start-time normalisation, the flock timeout or KeepAcrossExec the model fails"
+  echo "VERDICT each fix needed: PASS - without T21 (or with T21 back to S3), the required witness, the thread-count Zombie rule, start-time normalisation, the flock timeout, KeepAcrossExec, the job rule, JobUnverifiable, the inherited descriptor or the F_UNLCK at release the model fails"
 else
   echo "VERDICT each fix needed: FAIL - see messages above"
+fi
+
+echo "== documented limitations (section 11)"
+LIMITS_OK=1
+expect_violation "C2 -DTWO_TRIERS liveness" pidlock.pml "-DLIVENESS -DTWO_TRIERS" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || LIMITS_OK=0
+expect_verified "C2 -DTWO_TRIERS -DJUDGE_IGNORES_JOB liveness" pidlock.pml "-DLIVENESS -DTWO_TRIERS -DJUDGE_IGNORES_JOB" "$LIVE_CC" "$LIVE_PAN" || LIMITS_OK=0
+expect_violation "F1 -DCALM_IGNORES_FLOCK liveness" pidlock.pml "-DLIVENESS -DCALM_IGNORES_FLOCK" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || LIMITS_OK=0
+if [[ "$LIMITS_OK" == 1 ]]; then
+  echo "VERDICT limitations: PASS - C2: two persistent acquirers can starve each other on a stale lock of this PID namespace under the job rule, and could not without it; F1: a job member that keeps the flock of a holder killed in its release blocks takeovers for as long as it runs"
+else
+  echo "VERDICT limitations: FAIL - see messages above"
 fi
 
 if [[ "$EXTENDED" == 1 ]]; then
@@ -240,24 +284,37 @@ if [[ "$EXTENDED" == 1 ]]; then
   expect_verified "pidlock.pml N=4 TRIES=1" pidlock.pml "-DN=4 -DTRIES=1" "$SAFETY_CC" "-m10000" || true
   expect_verified "pidlock.pml non-progress N=4 TRIES=1" pidlock.pml "-DN=4 -DTRIES=1" "$NP_CC" "-l -m100000" || true
   expect_verified "pidlock.pml -DNO_WITNESS" pidlock.pml "-DNO_WITNESS" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DNO_JOB" pidlock.pml "-DNO_JOB" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DJOB_ANY_SLOT" pidlock.pml "-DJOB_ANY_SLOT" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml liveness N=2 TRIES=3" pidlock.pml "-DLIVENESS -DN=2 -DTRIES=3" "$LIVE_CC" "$LIVE_PAN" || true
+  # The proposal of section 12: the job's witness re-tested under the flock catches a wrong
+  # DEAD from /proc, so even without the Zombie rule the model verifies.
+  expect_verified "pidlock.pml -DJOB_RETEST" pidlock.pml "-DJOB_RETEST" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DJOB_RETEST -DNOTES_ZOMBIE_RULE" pidlock.pml "-DJOB_RETEST -DNOTES_ZOMBIE_RULE" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DJOB_RETEST -DPROBE_MAY_ERR" pidlock.pml "-DJOB_RETEST -DPROBE_MAY_ERR" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DJOB_RETEST -DWITHOUT_TIMENS_NORMALISATION" pidlock.pml "-DJOB_RETEST -DWITHOUT_TIMENS_NORMALISATION" "$SAFETY_CC" "-m10000" || true
 fi
 
 if [[ "$MUTANTS" == 1 ]]; then
   echo "== pidlock.pml mutants (each must fail)"
   for m in "-DMUTANT_NO_FLOCK" "-DMUTANT_NO_CONFIRM" "-DPROBE_MAY_ERR"; do
-    expect_violation "pidlock.pml $m" pidlock.pml "$m" "$SAFETY_CC" "-m10000" || true
+    expect_violation "pidlock.pml $m" pidlock.pml "$m" "$SAFETY_CC $QUICK" "-m10000" || true
   done
+  expect_violation "pidlock.pml -DMUTANT_NEVER_TAKE_OVER liveness" pidlock.pml "-DLIVENESS -DMUTANT_NEVER_TAKE_OVER" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || true
   echo "== seed.pml, other properties (each must fail)"
   expect_violation "seed.pml -DCHECK_I3" seed.pml "-DCHECK_I3" "$SAFETY_CC" "-m10000" || true
   expect_violation "seed.pml -DCHECK_I2" seed.pml "-DCHECK_I2" "$SAFETY_CC" "-m10000" || true
 fi
 
-echo "== pidlock.pml: the non-progress run at N=3 (background)"
+echo "== pidlock.pml: the liveness run and the non-progress run at N=3 (background)"
+wait "$BG2_PID" || true
+BG2_PID=""
+check_verified "pidlock.pml liveness N=3 TRIES=2 (LTL takeover)" || MAIN_OK=0
 wait "$BG_PID" || true
 BG_PID=""
 check_verified "pidlock.pml non-progress N=3 TRIES=2" || MAIN_OK=0
 if [[ "$MAIN_OK" == 1 ]]; then
-  echo "VERDICT pidlock.pml: PASS - errors: 0, exhaustive at N=3 TRIES=2 (I1 I2 I3 I5 assertions, no invalid end state, no non-progress cycle)"
+  echo "VERDICT pidlock.pml: PASS - errors: 0, exhaustive at N=3 TRIES=2 (I1 I2 I3 I5 assertions, no invalid end state, no non-progress cycle, LTL takeover under weak fairness)"
 else
   echo "VERDICT pidlock.pml: FAIL - see messages above"
 fi
