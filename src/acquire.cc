@@ -146,9 +146,12 @@ void ReadCommandLine(Holder* holder) {
 
 // Judges the lock seen, whose target parsed as `target`: probes /proc as far
 // as needed, and fills *holder. False, with *error, when it cannot be told.
+// *by_job is set when the verdict came from the job rule (the recorded
+// process is dead and the job witness was read).
 bool JudgeLock(int key_fd, const Seen& seen, const LockTarget& target,
                const SelfRecord& self, const Options& options,
-               Judgement* judgement, Holder* holder, Errc* error) {
+               Judgement* judgement, Holder* holder, Errc* error,
+               bool* by_job) {
   internal::Probe probe;
   internal::ProbeProcess(target.pid,
                          internal::NeedFor(target, self.self, options.identity),
@@ -156,9 +159,12 @@ bool JudgeLock(int key_fd, const Seen& seen, const LockTarget& target,
   const int64_t mtime_ns = Nanoseconds(seen.mtime);
   *judgement =
       internal::Judge(target, self.self, probe, options.identity, mtime_ns);
-  if (judgement->more == internal::Need::kWitness) {
-    // The recorded process is dead: does its job still hold the witness?
-    probe.witness = internal::TestWitness(key_fd);
+  *by_job = judgement->more == internal::Need::kWitness;
+  if (*by_job) {
+    // The recorded process is dead: does its job still hold the job
+    // witness?
+    probe.witness =
+        internal::TestWitness(key_fd, internal::WitnessByte::kJobWitness);
     *judgement =
         internal::Judge(target, self.self, probe, options.identity, mtime_ns);
   }
@@ -229,8 +235,9 @@ class Acquirer {
         EnterState(state_ = State::PROBING_HOLDER);
         Judgement judgement;
         Errc judge_error = Errc::kOk;
+        bool by_job = false;
         if (!JudgeLock(fd, seen, target, *self, options_, &judgement,
-                       &result.holder, &judge_error)) {
+                       &result.holder, &judge_error, &by_job)) {
           return Fail(make_error_code(judge_error));
         }
         if (judgement.verdict == Verdict::kAlive) {
@@ -241,8 +248,8 @@ class Acquirer {
         }
 
         // Dead. A process judged dead from /proc never comes back, so only
-        // "is it still the same lock" needs confirming, under the flock; a
-        // WitnessReleased verdict is the exception, tested again below.
+        // "is it still the same lock" needs confirming, under the flock; the
+        // witnesses are tested again below.
         EnterState(state_ = State::LOCKING_FOR_TAKEOVER);
         if (std::error_code busy = LockDirectory(fd)) return Fail(busy);
         EnterState(state_ = State::CONFIRMING_STALE_LOCK);
@@ -259,7 +266,8 @@ class Acquirer {
           // same record, inode and mtime. A live holder of the lock just
           // read cannot release it while we hold the flock, so it holds its
           // witness now if it is alive (spec T21).
-          const internal::Witness witness = internal::TestWitness(fd);
+          const internal::Witness witness =
+              internal::TestWitness(fd, internal::WitnessByte::kWitness);
           if (witness != internal::Witness::kReleased) {
             UnlockDirectory(fd);
             if (witness == internal::Witness::kError) {
@@ -267,6 +275,23 @@ class Acquirer {
             }
             EnterState(state_ = State::CONFIRMED_TO_NOT_START);
             result.holder.reason = Reason::kWitnessHeld;
+            result.outcome = Outcome::kHeld;
+            return result;
+          }
+        } else if (by_job) {
+          // Monotone in theory (a dead holder's job only shrinks), but only
+          // if /proc's verdict was right: under the flock the job witness
+          // says again whether the job is over (spec T22), at the cost of
+          // one fcntl on the takeover path.
+          const internal::Witness witness =
+              internal::TestWitness(fd, internal::WitnessByte::kJobWitness);
+          if (witness != internal::Witness::kReleased) {
+            UnlockDirectory(fd);
+            if (witness == internal::Witness::kError) {
+              return Fail(make_error_code(Errc::kJobUnverifiable));
+            }
+            EnterState(state_ = State::CONFIRMED_TO_NOT_START);
+            result.holder.reason = Reason::kJobAlive;
             result.outcome = Outcome::kHeld;
             return result;
           }
@@ -299,12 +324,12 @@ class Acquirer {
   // Errc::kWitnessUnavailable when the witness cannot be taken: a holder
   // without a witness would look dead to judges in other PID namespaces.
   std::error_code CreateLock(const std::string& record) {
-    if (internal::SetWitness(fd_, true) != 0) {
+    if (internal::TakeWitness(fd_, internal::WitnessByte::kWitness) != 0) {
       return make_error_code(Errc::kWitnessUnavailable);
     }
     if (symlinkat(record.c_str(), fd_, kLockName) == 0) return {};
     const int e = errno;
-    (void)internal::SetWitness(fd_, false);
+    (void)internal::DropWitness(fd_, internal::WitnessByte::kWitness);
     return SystemError(e);
   }
 
@@ -327,6 +352,9 @@ class Acquirer {
     return Fail(SystemError(e));
   }
 
+  // The lock is ours (symlinkat succeeded). Takes the job witness, which
+  // only holders take (a contender never does, so a contender cannot make a
+  // dead holder's job look alive), and hands the descriptor to the Lock.
   AcquireResult Acquired(AcquireResult result, const SelfRecord& self,
                          State state) {
     const std::string& record = self.target;
@@ -336,6 +364,8 @@ class Acquirer {
       // by hand. Report it rather than claim a lock we cannot release.
       return Fail(make_error_code(Errc::kLockLost));
     }
+    const bool job_witness =
+        internal::TakeWitness(fd_, internal::WitnessByte::kJobWitness) == 0;
     EnterState(state_ = state);
     result.outcome = Outcome::kAcquired;
     result.lock.fd_ = std::exchange(fd_, -1);
@@ -344,6 +374,12 @@ class Acquirer {
     result.lock.inode_ = st.st_ino;
     result.lock.target_ = record;
     result.lock.took_over_ = state == State::OK_STALE_LOCK_REMOVED;
+    if (!job_witness) {
+      // Without it, the job could not keep the lock once this process
+      // died: give the lock back (S13-S16) rather than hold it so.
+      (void)result.lock.Release();
+      return Fail(make_error_code(Errc::kWitnessUnavailable));
+    }
     return result;
   }
 
@@ -415,7 +451,7 @@ std::error_code Lock::Release() {
   // processes (fork children, or COMMAND's tree under `pidlock run`) may
   // still have one. Left held, the witness would make the next holder's
   // stale lock look alive (JobAlive) for as long as they run.
-  (void)internal::SetWitness(fd, false);
+  (void)internal::DropWitness(fd);
   UnlockDirectory(fd);
   close(fd);
   return result;
@@ -483,8 +519,9 @@ Inspection Inspect(const std::string& dir, const std::string& key,
   }
   Judgement judgement;
   Errc judge_error = Errc::kOk;
+  bool by_job = false;
   if (!JudgeLock(fd, seen, target, *self, options, &judgement,
-                 &inspection.holder, &judge_error)) {
+                 &inspection.holder, &judge_error, &by_job)) {
     return fail(make_error_code(judge_error), State::PROBING_HOLDER, lock_path);
   }
   ReadCommandLine(&inspection.holder);

@@ -182,8 +182,9 @@ std::shared_ptr<Fd> VerifiedDirectory(const std::string& dir, Error* error) {
   if (absolute) {
     if (std::shared_ptr<Fd> fd = Cache().Find(dir)) return fd;
   }
-  auto fd = std::make_shared<Fd>(OpenDirectory(dir, error));
-  if (fd->get() < 0) return nullptr;
+  const int opened = OpenDirectory(dir, error);
+  if (opened < 0) return nullptr;
+  auto fd = std::make_shared<Fd>(opened);
   struct stat st;
   if (absolute && fstat(fd->get(), &st) == 0) Cache().Insert(dir, fd, st);
   return fd;

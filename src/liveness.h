@@ -45,10 +45,11 @@ struct Self {
   int64_t boottime_offset_ticks = 0;
 };
 
-// What the witness lock of the key directory says. Every holder keeps an
-// OFD read lock on byte 0 of its key directory while it holds the lock (see
-// spec/state_machine.md, "The witness"); it is the only liveness a holder in
-// another PID namespace can show, since its PID means nothing here.
+// What a witness byte of the key directory says (src/proc.h, WitnessByte;
+// spec/state_machine.md, "The holder of a lock: the job"): the witness, the
+// only liveness a holder in another PID namespace can show, since its PID
+// means nothing here; or the job witness, which a holder's job keeps after
+// the holder itself is gone.
 enum class Witness {
   kUnread,    // not read: nothing can be concluded
   kHeld,      // some process holds the witness: the holder may be alive

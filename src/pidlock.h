@@ -99,8 +99,9 @@ enum class Errc : int {
   kNotHeld,
   // Guard only: another live instance holds the lock (see GuardData).
   kHeld,
-  // The witness (an OFD lock on the key directory) cannot be taken, so
-  // judges in other PID namespaces could not see this holder: not acquired.
+  // The witness or the job witness (OFD locks on the key directory) cannot
+  // be taken, so judges in other PID namespaces, or of this holder's job,
+  // could not see it: not acquired.
   kWitnessUnavailable,
   // A lock of the original npm package (no owner record, so no PID
   // namespace) whose PID does not exist here, while this process is not in

@@ -151,28 +151,43 @@ int ReadCapped(const char* path, size_t cap, std::string* text,
   return 0;
 }
 
-int SetWitness(int key_fd, bool held) {
-  struct flock witness = {};
-  witness.l_type = held ? F_RDLCK : F_UNLCK;
-  witness.l_whence = SEEK_SET;
-  witness.l_start = 0;
-  witness.l_len = 1;
+namespace {
+
+// fcntl(F_OFD_SETLK) of `type` over `length` bytes from `start`.
+int SetOfdLock(int key_fd, short type, off_t start, off_t length) {
+  struct flock lock = {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = start;
+  lock.l_len = length;
   // OFD locks belong to the open file description: released when its last
   // descriptor closes (also at process death), and not dropped by closing
   // another descriptor of the same directory, unlike classic POSIX locks.
-  while (fcntl(key_fd, F_OFD_SETLK, &witness) != 0) {
+  while (fcntl(key_fd, F_OFD_SETLK, &lock) != 0) {
     if (errno != EINTR) return errno;
   }
   return 0;
 }
 
-Witness TestWitness(int key_fd) {
+}  // namespace
+
+int TakeWitness(int key_fd, WitnessByte byte) {
+  return SetOfdLock(key_fd, F_RDLCK, static_cast<off_t>(byte), 1);
+}
+
+int DropWitness(int key_fd, WitnessByte byte) {
+  return SetOfdLock(key_fd, F_UNLCK, static_cast<off_t>(byte), 1);
+}
+
+int DropWitness(int key_fd) { return SetOfdLock(key_fd, F_UNLCK, 0, 2); }
+
+Witness TestWitness(int key_fd, WitnessByte byte) {
   // Would a write lock conflict? Only with another description's read lock:
   // this process's own witness (if any) does not count.
   struct flock test = {};
   test.l_type = F_WRLCK;
   test.l_whence = SEEK_SET;
-  test.l_start = 0;
+  test.l_start = static_cast<off_t>(byte);
   test.l_len = 1;
   while (fcntl(key_fd, F_OFD_GETLK, &test) != 0) {
     if (errno != EINTR) return Witness::kError;
@@ -183,7 +198,7 @@ Witness TestWitness(int key_fd) {
 void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe) {
   if (need == Need::kNothing) return;
   if (need == Need::kWitness) {
-    probe->witness = TestWitness(key_fd);
+    probe->witness = TestWitness(key_fd, WitnessByte::kWitness);
     return;
   }
   char path[64];

@@ -31,17 +31,36 @@ int ReadCapped(const char* path, size_t cap, std::string* text,
                bool* truncated);
 
 // Reads what Judge needs about `pid` from /proc and kill(2), and for
-// Need::kWitness, the witness lock of the key directory `key_fd`.
+// Need::kWitness, the witness (byte 0) of the key directory `key_fd`.
 void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe);
 
-// Takes (`held` true) or drops the witness: an OFD read lock on byte 0 of
-// the key directory `key_fd`, held by every holder while it holds. Returns
-// 0 or the errno of fcntl(2) (EINTR is retried).
-int SetWitness(int key_fd, bool held);
+// The two witness bytes of a key directory, OFD read locks on the holder's
+// open file description (spec/state_machine.md, "The holder of a lock: the
+// job"). The kernel drops them when the last descriptor of the description
+// closes, so every process sharing it (the holder's job) keeps them.
+enum class WitnessByte : int {
+  // "the witness": taken just before each symlinkat (so no record is ever
+  // visible without it), dropped when symlinkat fails; judges of a record
+  // from another PID namespace test it.
+  kWitness = 0,
+  // "the job witness": taken only after a successful symlinkat, never by a
+  // contender; the job rule (JobAlive) tests it, so a contender's window
+  // around symlinkat cannot make a dead holder's lock look alive.
+  kJobWitness = 1,
+};
 
-// Tests the witness of the key directory `key_fd`: held by another open
-// file description than `key_fd`'s, released, or kError.
-Witness TestWitness(int key_fd);
+// Takes one witness byte of the key directory `key_fd`. Returns 0 or the
+// errno of fcntl(2) (EINTR is retried).
+int TakeWitness(int key_fd, WitnessByte byte);
+
+// Drops the witness (`byte`), or with `byte` absent both bytes: for every
+// process sharing the description. Returns 0 or the errno.
+int DropWitness(int key_fd);
+int DropWitness(int key_fd, WitnessByte byte);
+
+// Tests one witness byte of the key directory `key_fd`: held by another
+// open file description than `key_fd`'s, released, or kError.
+Witness TestWitness(int key_fd, WitnessByte byte);
 
 // The caller's identity and the lock target it writes.
 struct SelfRecord {
