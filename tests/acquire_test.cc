@@ -613,6 +613,32 @@ TEST(JobTest, ExecedChildIsInTheJobOnlyWithKeepAcrossExec) {
   }
 }
 
+// A contender holds the witness (byte 0) across its symlinkat; only the
+// job witness (byte 1), which holders alone take, keeps a dead holder's
+// lock held. (spec C2: otherwise two contenders could refuse each other.)
+TEST(JobTest, OnlyTheJobWitnessKeepsADeadHoldersLock) {
+  for (internal::WitnessByte byte :
+       {internal::WitnessByte::kWitness, internal::WitnessByte::kJobWitness}) {
+    TempDir dir;
+    auto holder = Holder(dir.path());
+    holder->Kill();
+    holder->Wait();
+    const int other =
+        open((dir.path() + "/app").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(other, 0);
+    ASSERT_EQ(internal::TakeWitness(other, byte), 0);
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    if (byte == internal::WitnessByte::kJobWitness) {
+      EXPECT_EQ(r.outcome, Outcome::kHeld);
+      EXPECT_EQ(r.holder.reason, Reason::kJobAlive);
+    } else {
+      EXPECT_EQ(r.outcome, Outcome::kAcquired) << r.error.Message();
+      EXPECT_EQ(r.holder.reason, Reason::kNoSuchProcess);
+    }
+    close(other);
+  }
+}
+
 TEST(JobTest, AcquireWaitsForTheLastProcessOfTheJob) {
   TempDir dir;
   pid_t dead = 0;
