@@ -154,9 +154,9 @@ int ReadCapped(const char* path, size_t cap, std::string* text,
 namespace {
 
 // fcntl(F_OFD_SETLK) of `type` over `length` bytes from `start`.
-int SetOfdLock(int key_fd, short type, off_t start, off_t length) {
+int SetOfdLock(int key_fd, int type, off_t start, off_t length) {
   struct flock lock = {};
-  lock.l_type = type;
+  lock.l_type = static_cast<decltype(lock.l_type)>(type);
   lock.l_whence = SEEK_SET;
   lock.l_start = start;
   lock.l_len = length;

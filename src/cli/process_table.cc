@@ -103,7 +103,10 @@ bool ParseProcessEntry(std::string_view stat, ProcessEntry* entry) {
   std::string_view rest = stat.substr(close_paren + 1);
   // " S 1 1 ..."
   if (rest.size() < 4 || rest[0] != ' ' || rest[2] != ' ') return false;
-  const char state = rest[1];                      // field 3
+  const char state = rest[1];  // field 3: a letter (R, S, D, T, ...)
+  if (!((state >= 'A' && state <= 'Z') || (state >= 'a' && state <= 'z'))) {
+    return false;
+  }
   if (state == 'Z' || state == 'X') return false;  // exited
   rest.remove_prefix(3);
   int64_t ppid = 0;  // field 4
