@@ -3,41 +3,45 @@
 #
 #   spec/pidlock.pml  the protocol as implemented (T21, the witness required, the Zombie and
 #                     start-time rules, the bounded flock wait, exec with KeepAcrossExec, the
-#                     holder as a job: JobAlive, JobUnverifiable, release dropping the
-#                     witness) in the hostile environment (SIGKILL anywhere, PID reuse,
-#                     inode+mtime reuse, witness failures, main-thread exit, SIGSTOP holding
-#                     the flock, another PID namespace and another time namespace, a job
-#                     member outliving its recording process).  Must verify exhaustively at
-#                     N=3 TRIES=2 ("errors: 0": no assertion violation, no invalid end
-#                     state), have no non-progress cycle (N=3 TRIES=2 and N=2 TRIES=3), and
-#                     satisfy the LTL property `takeover` under weak fairness (-DLIVENESS,
-#                     N=3 TRIES=2: the persistent acquirer acquires again and again).
+#                     holder as a job: the job witness (byte 1) taken after the symlinkat,
+#                     JobAlive, JobUnverifiable, R1's re-test of the job witness under the
+#                     flock (T22), release dropping both witnesses) in the hostile environment
+#                     (SIGKILL anywhere, PID reuse, inode+mtime reuse, witness failures,
+#                     main-thread exit, SIGSTOP holding the flock, another PID namespace and
+#                     another time namespace, a job member outliving its recording process).
+#                     Must verify exhaustively at N=3 TRIES=2 ("errors: 0": no assertion
+#                     violation, no invalid end state), have no non-progress cycle (N=2
+#                     TRIES=3 and N=3 TRIES=1; N=3 TRIES=2 in --extended), satisfy the LTL
+#                     property `takeover` under weak fairness (-DLIVENESS, N=3 TRIES=2: the
+#                     persistent acquirer acquires again and again), and with two persistent
+#                     acquirers the property `someone` (-DLIVENESS -DTWO_TRIERS: C2 is
+#                     resolved).
 #   spec/seed.pml     the original npm pidlock 0.1.0 algorithm: must FAIL with the
 #                     mutual-exclusion (I1) violation; its shortest counterexample (BFS)
 #                     must equal the committed spec/seed.pml.trail, which
 #                     spec/seed_counterexample.md explains step by step.
-#   each fix needed   pidlock.pml with one fix of section 11 removed (W1 W2 Z1 N1 F1 X1, and
-#                     the job's J1 J2 J3 J4), and with T21 going back to S3 instead of S6:
-#                     each must FAIL, with the expected kind of violation (J4: the liveness
-#                     property).
-#   limitations       C2: two persistent acquirers can refuse each other for ever on a stale
-#                     lock of this PID namespace (-DLIVENESS -DTWO_TRIERS must FAIL), which the
-#                     old, job-less rule could not (with -DJUDGE_IGNORES_JOB it must verify);
-#                     F1: `takeover` without its premise on the flock must FAIL (a member
+#   each fix needed   pidlock.pml with one fix of section 11 removed (W1 W2 Z1 N1 F1 X1, the
+#                     job's J1 J2 J3 J4 J5, C2's job witness, R1's re-test), and with T21
+#                     going back to S3 instead of S6: each must FAIL, with the expected kind of
+#                     violation (J4 and C2: a liveness property; R1: only with a wrong /proc
+#                     and the job witness taken with the symlink, -DJOB_WITNESS_AT_SYMLINK).
+#   limitations       F1: `takeover` without its premise on the flock must FAIL (a member
 #                     keeps the flock of a holder killed in its release).
 #
 # Usage: spec/check.sh [--mutants] [--extended] [--update-trail]
 #   --mutants       also check that broken variants of pidlock.pml fail (the checks are not vacuous)
-#   --extended      also verify other sizes (N=2 TRIES=5; N=4 TRIES=1, also non-progress),
+#   --extended      also verify the non-progress check at N=3 TRIES=2 (22 million states,
+#                   2.1 GB, about 2 minutes of CPU: the longest run, hence not in the default),
+#                   other sizes (N=2 TRIES=5; N=4 TRIES=1, also non-progress),
 #                   -DNO_WITNESS, -DNO_JOB, -DJOB_ANY_SLOT (a job member for every slot, not
-#                   only slot 0), the liveness property at N=2 TRIES=3, and the proposal
-#                   -DJOB_RETEST (also with the Zombie rule, the normalisation or the probe
-#                   broken) (N=3
-#                   TRIES=3 is out of reach: over 50 million states)
+#                   only slot 0), the liveness property at N=2 TRIES=3, two persistent
+#                   acquirers under the old job-less rule (-DJUDGE_IGNORES_JOB), and the
+#                   hypothetical -DJOB_WITNESS_AT_SYMLINK alone and with the Zombie rule,
+#                   the normalisation or the probe broken (R1 then catches every wrong DEAD)
+#                   (N=3 TRIES=3 is out of reach: over 50 million states)
 #   --update-trail  copy the shortest seed trail found now to spec/seed.pml.trail
 # Runs from any directory; all SPIN/gcc output goes to a temporary directory that is removed.
-# The non-progress run at N=3 and the liveness run run in the background, in parallel with the
-# others.
+# The liveness run runs in the background, in parallel with the others.
 # Exit status 0 only when every required verdict holds.
 set -euo pipefail
 
@@ -50,7 +54,7 @@ for arg in "$@"; do
     --mutants) MUTANTS=1 ;;
     --extended) EXTENDED=1 ;;
     --update-trail) UPDATE_TRAIL=1 ;;
-    -h|--help) sed -n '2,41p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,45p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "check.sh: unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -63,11 +67,10 @@ for tool in spin gcc; do
 done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pidlock-spec.XXXXXX")"
-BG_PID=""
 BG2_PID=""
 cleanup() {
   local pid
-  for pid in $BG_PID $BG2_PID; do
+  for pid in $BG2_PID; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
@@ -190,9 +193,7 @@ QUICK="-O0"
 # I5: the S9 assertion that only a DEAD verdict is taken over.
 I5='assertion violated \(verdict=='
 
-# The two largest runs, in the background while the others run.
-execute "pidlock.pml non-progress N=3 TRIES=2" pidlock.pml "" "$NP_CC" "-l -m100000" &
-BG_PID=$!
+# The liveness run, in the background while the others run.
 execute "pidlock.pml liveness N=3 TRIES=2 (LTL takeover)" pidlock.pml "-DLIVENESS" "$LIVE_CC" "$LIVE_PAN" &
 BG2_PID=$!
 
@@ -200,6 +201,8 @@ echo "== pidlock.pml: the implementation in the hostile environment (must verify
 MAIN_OK=1
 expect_verified "pidlock.pml safety N=3 TRIES=2" pidlock.pml "" "$SAFETY_CC" "-m10000" || MAIN_OK=0
 expect_verified "pidlock.pml non-progress N=2 TRIES=3" pidlock.pml "-DN=2 -DTRIES=3" "$NP_CC" "-l -m100000" || MAIN_OK=0
+expect_verified "pidlock.pml non-progress N=3 TRIES=1" pidlock.pml "-DN=3 -DTRIES=1" "$NP_CC" "-l -m100000" || MAIN_OK=0
+expect_verified "pidlock.pml liveness -DTWO_TRIERS (LTL someone)" pidlock.pml "-DLIVENESS -DTWO_TRIERS" "$LIVE_CC" "$LIVE_PAN" || MAIN_OK=0
 
 echo "== seed.pml (npm pidlock 0.1.0; must violate I1)"
 SEED_OK=1
@@ -261,25 +264,27 @@ expect_violation "J1 -DJUDGE_IGNORES_JOB" pidlock.pml "-DJUDGE_IGNORES_JOB" "$SA
 expect_violation "J2 -DJOB_ERROR_IS_DEAD" pidlock.pml "-DJOB_ERROR_IS_DEAD" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2|$I5" || FIXES_OK=0
 expect_violation "J3 -DWITHOUT_JOB_DESCRIPTOR" pidlock.pml "-DWITHOUT_JOB_DESCRIPTOR" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
 expect_violation "J4 -DRELEASE_ONLY_CLOSES liveness" pidlock.pml "-DLIVENESS -DRELEASE_ONLY_CLOSES" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || FIXES_OK=0
+expect_violation "J5 -DWITHOUT_JOB_WITNESS_REQUIRED" pidlock.pml "-DWITHOUT_JOB_WITNESS_REQUIRED" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
+expect_violation "C2 -DJOB_WITNESS_IS_BYTE0 -DTWO_TRIERS liveness" pidlock.pml "-DLIVENESS -DTWO_TRIERS -DJOB_WITNESS_IS_BYTE0" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || FIXES_OK=0
+expect_violation "R1 -DWITHOUT_JOB_RETEST (Z1 broken, job witness at symlink)" pidlock.pml "-DWITHOUT_JOB_RETEST -DNOTES_ZOMBIE_RULE -DJOB_WITNESS_AT_SYMLINK" "$SAFETY_CC $QUICK" "-m10000" "$I1_I2" || FIXES_OK=0
 if [[ "$FIXES_OK" == 1 ]]; then
-  echo "VERDICT each fix needed: PASS - without T21 (or with T21 back to S3), the required witness, the thread-count Zombie rule, start-time normalisation, the flock timeout, KeepAcrossExec, the job rule, JobUnverifiable, the inherited descriptor or the F_UNLCK at release the model fails"
+  echo "VERDICT each fix needed: PASS - without T21 (or with T21 back to S3), the required witness, the thread-count Zombie rule, start-time normalisation, the flock timeout, KeepAcrossExec, the job rule, JobUnverifiable, the inherited descriptor, the F_UNLCK at release, the required job witness, the job witness on a byte of its own (C2) or R1's re-test (with a wrong /proc) the model fails"
 else
   echo "VERDICT each fix needed: FAIL - see messages above"
 fi
 
 echo "== documented limitations (section 11)"
 LIMITS_OK=1
-expect_violation "C2 -DTWO_TRIERS liveness" pidlock.pml "-DLIVENESS -DTWO_TRIERS" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || LIMITS_OK=0
-expect_verified "C2 -DTWO_TRIERS -DJUDGE_IGNORES_JOB liveness" pidlock.pml "-DLIVENESS -DTWO_TRIERS -DJUDGE_IGNORES_JOB" "$LIVE_CC" "$LIVE_PAN" || LIMITS_OK=0
 expect_violation "F1 -DCALM_IGNORES_FLOCK liveness" pidlock.pml "-DLIVENESS -DCALM_IGNORES_FLOCK" "$LIVE_CC $QUICK" "$LIVE_PAN" "acceptance cycle" || LIMITS_OK=0
 if [[ "$LIMITS_OK" == 1 ]]; then
-  echo "VERDICT limitations: PASS - C2: two persistent acquirers can starve each other on a stale lock of this PID namespace under the job rule, and could not without it; F1: a job member that keeps the flock of a holder killed in its release blocks takeovers for as long as it runs"
+  echo "VERDICT limitations: PASS - F1: a job member that keeps the flock of a holder killed in its release blocks takeovers for as long as it runs"
 else
   echo "VERDICT limitations: FAIL - see messages above"
 fi
 
 if [[ "$EXTENDED" == 1 ]]; then
   echo "== pidlock.pml, other sizes (must verify)"
+  expect_verified "pidlock.pml non-progress N=3 TRIES=2" pidlock.pml "" "$NP_CC" "-l -m100000" || true
   expect_verified "pidlock.pml N=2 TRIES=5" pidlock.pml "-DN=2 -DTRIES=5" "$SAFETY_CC" "-m10000" || true
   expect_verified "pidlock.pml N=4 TRIES=1" pidlock.pml "-DN=4 -DTRIES=1" "$SAFETY_CC" "-m10000" || true
   expect_verified "pidlock.pml non-progress N=4 TRIES=1" pidlock.pml "-DN=4 -DTRIES=1" "$NP_CC" "-l -m100000" || true
@@ -287,12 +292,15 @@ if [[ "$EXTENDED" == 1 ]]; then
   expect_verified "pidlock.pml -DNO_JOB" pidlock.pml "-DNO_JOB" "$SAFETY_CC" "-m10000" || true
   expect_verified "pidlock.pml -DJOB_ANY_SLOT" pidlock.pml "-DJOB_ANY_SLOT" "$SAFETY_CC" "-m10000" || true
   expect_verified "pidlock.pml liveness N=2 TRIES=3" pidlock.pml "-DLIVENESS -DN=2 -DTRIES=3" "$LIVE_CC" "$LIVE_PAN" || true
-  # The proposal of section 12: the job's witness re-tested under the flock catches a wrong
-  # DEAD from /proc, so even without the Zombie rule the model verifies.
-  expect_verified "pidlock.pml -DJOB_RETEST" pidlock.pml "-DJOB_RETEST" "$SAFETY_CC" "-m10000" || true
-  expect_verified "pidlock.pml -DJOB_RETEST -DNOTES_ZOMBIE_RULE" pidlock.pml "-DJOB_RETEST -DNOTES_ZOMBIE_RULE" "$SAFETY_CC" "-m10000" || true
-  expect_verified "pidlock.pml -DJOB_RETEST -DPROBE_MAY_ERR" pidlock.pml "-DJOB_RETEST -DPROBE_MAY_ERR" "$SAFETY_CC" "-m10000" || true
-  expect_verified "pidlock.pml -DJOB_RETEST -DWITHOUT_TIMENS_NORMALISATION" pidlock.pml "-DJOB_RETEST -DWITHOUT_TIMENS_NORMALISATION" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml liveness -DTWO_TRIERS -DJUDGE_IGNORES_JOB" pidlock.pml "-DLIVENESS -DTWO_TRIERS -DJUDGE_IGNORES_JOB" "$LIVE_CC" "$LIVE_PAN" || true
+  # R1 (section 11): with the job witness taken in the same step as the symlinkat (no
+  # window), the re-test under the flock catches every wrong DEAD from /proc, so the model
+  # verifies even with the Zombie rule, the normalisation or the probe broken.  (With the
+  # code's window it does not: Z1, N1 and PROBE_MAY_ERR fail.)
+  expect_verified "pidlock.pml -DJOB_WITNESS_AT_SYMLINK" pidlock.pml "-DJOB_WITNESS_AT_SYMLINK" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DJOB_WITNESS_AT_SYMLINK -DNOTES_ZOMBIE_RULE" pidlock.pml "-DJOB_WITNESS_AT_SYMLINK -DNOTES_ZOMBIE_RULE" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DJOB_WITNESS_AT_SYMLINK -DPROBE_MAY_ERR" pidlock.pml "-DJOB_WITNESS_AT_SYMLINK -DPROBE_MAY_ERR" "$SAFETY_CC" "-m10000" || true
+  expect_verified "pidlock.pml -DJOB_WITNESS_AT_SYMLINK -DWITHOUT_TIMENS_NORMALISATION" pidlock.pml "-DJOB_WITNESS_AT_SYMLINK -DWITHOUT_TIMENS_NORMALISATION" "$SAFETY_CC" "-m10000" || true
 fi
 
 if [[ "$MUTANTS" == 1 ]]; then
@@ -306,15 +314,12 @@ if [[ "$MUTANTS" == 1 ]]; then
   expect_violation "seed.pml -DCHECK_I2" seed.pml "-DCHECK_I2" "$SAFETY_CC" "-m10000" || true
 fi
 
-echo "== pidlock.pml: the liveness run and the non-progress run at N=3 (background)"
+echo "== pidlock.pml: the liveness run (background)"
 wait "$BG2_PID" || true
 BG2_PID=""
 check_verified "pidlock.pml liveness N=3 TRIES=2 (LTL takeover)" || MAIN_OK=0
-wait "$BG_PID" || true
-BG_PID=""
-check_verified "pidlock.pml non-progress N=3 TRIES=2" || MAIN_OK=0
 if [[ "$MAIN_OK" == 1 ]]; then
-  echo "VERDICT pidlock.pml: PASS - errors: 0, exhaustive at N=3 TRIES=2 (I1 I2 I3 I5 assertions, no invalid end state, no non-progress cycle, LTL takeover under weak fairness)"
+  echo "VERDICT pidlock.pml: PASS - errors: 0, exhaustive at N=3 TRIES=2 (I1 I2 I3 I5 assertions, no invalid end state, LTL takeover under weak fairness, and someone with two persistent acquirers), no non-progress cycle at N=2 TRIES=3 and N=3 TRIES=1"
 else
   echo "VERDICT pidlock.pml: FAIL - see messages above"
 fi
