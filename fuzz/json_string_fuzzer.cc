@@ -87,7 +87,7 @@ bool Decode(std::string_view json, std::string* out) {
       case 'u': {
         if (i + 4 >= json.size()) return false;
         uint32_t cp = 0;
-        for (int k = 1; k <= 4; ++k) {
+        for (size_t k = 1; k <= 4; ++k) {
           const int h = Hex(json[i + k]);
           if (h < 0) return false;
           cp = cp * 16 + static_cast<uint32_t>(h);

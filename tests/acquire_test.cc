@@ -888,9 +888,16 @@ TEST(NamespaceTest, HolderInAnotherPidNamespaceIsJudgedByItsWitness) {
   EXPECT_EQ(r.holder.pid, 1);
   EXPECT_EQ(ReadLock(dir.path(), kKey), target);
 
-  // The container dies holding the lock; another one starts.
+  // The container dies holding the lock; another one starts. Its PID 1
+  // dies of the parent-death signal, after the outer process is reaped:
+  // wait until its witness is gone (the kernel drops it at its exit).
   first->Kill();
   first->Wait();
+  for (int i = 0; i < 5000 && Inspect(dir.path(), kKey).status == Status::kHeld;
+       ++i) {
+    usleep(1000);
+  }
+  EXPECT_EQ(Inspect(dir.path(), kKey).status, Status::kStale);
   auto second = container(/*hold=*/false);
   ASSERT_TRUE(second->WaitReady());
   EXPECT_EQ(WEXITSTATUS(second->Wait()), 0);
