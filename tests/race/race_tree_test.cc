@@ -464,7 +464,8 @@ struct Wrapper {
   std::string log;
 };
 
-struct TrialResult {
+// What a trial counts, and a run adds up.
+struct Counts {
   int wrappers = 0;
   int entries = 0;
   int double_runs = 0;
@@ -478,6 +479,23 @@ struct TrialResult {
   // Signals that came too late: the wrapper exited 0 after its worker had
   // left (not counted as kills).
   int late_kills = 0;
+
+  void Add(const Counts& c) {
+    wrappers += c.wrappers;
+    entries += c.entries;
+    double_runs += c.double_runs;
+    sigkills += c.sigkills;
+    sigterms += c.sigterms;
+    kills_while_working += c.kills_while_working;
+    orphans_reaped += c.orphans_reaped;
+    setuid_runs += c.setuid_runs;
+    daemon_runs += c.daemon_runs;
+    job_alive_probes += c.job_alive_probes;
+    late_kills += c.late_kills;
+  }
+};
+
+struct TrialResult : Counts {
   int64_t elapsed_ms = 0;
   std::vector<std::string> problems;  // anything but a double run
   std::vector<std::string> doubles;   // how each double run happened
@@ -948,19 +966,8 @@ Plan MixedPlan(Rng& rng, bool nobody_ok) {
   return p;
 }
 
-struct Totals {
+struct Totals : Counts {
   int trials = 0;
-  int wrappers = 0;
-  int entries = 0;
-  int double_runs = 0;
-  int sigkills = 0;
-  int sigterms = 0;
-  int kills_while_working = 0;
-  int orphans_reaped = 0;
-  int setuid_runs = 0;
-  int daemon_runs = 0;
-  int job_alive_probes = 0;
-  int late_kills = 0;
   int problems = 0;
   int failed_trials = 0;
   int64_t elapsed_ms = 0;
@@ -969,17 +976,7 @@ struct Totals {
 
   void Add(const TrialResult& r) {
     ++trials;
-    wrappers += r.wrappers;
-    entries += r.entries;
-    double_runs += r.double_runs;
-    sigkills += r.sigkills;
-    sigterms += r.sigterms;
-    kills_while_working += r.kills_while_working;
-    orphans_reaped += r.orphans_reaped;
-    setuid_runs += r.setuid_runs;
-    daemon_runs += r.daemon_runs;
-    job_alive_probes += r.job_alive_probes;
-    late_kills += r.late_kills;
+    Counts::Add(r);
     problems += static_cast<int>(r.problems.size());
     if (!r.problems.empty() || r.double_runs > 0) ++failed_trials;
     elapsed_ms += r.elapsed_ms;
