@@ -35,6 +35,7 @@ using pidlock::Errc;
 using pidlock::Identity;
 using pidlock::Reason;
 using pidlock::internal::Judgement;
+using pidlock::internal::kInitialPidNamespace;
 using pidlock::internal::kMaxTargetSize;
 using pidlock::internal::kPidMax;
 using pidlock::internal::LockTarget;
@@ -280,7 +281,8 @@ void CheckProcessRules(const LockTarget& target, const Self& self,
         record && !other_host && !other_boot && target.pid_ns != self.pid_ns;
     const bool own_pid = !other_ns && target.pid == self.pid;
     FUZZ_CHECK(!other_host);
-    if (other_ns) FUZZ_CHECK(probe.witness == Witness::kReleased);
+    if (other_boot || other_ns) FUZZ_CHECK(probe.witness == Witness::kReleased);
+    if (own_pid && !record) FUZZ_CHECK(self.pid_ns == kInitialPidNamespace);
     if (!other_boot && !other_ns && !own_pid) {
       Stat stat;
       const bool gone =
@@ -309,9 +311,23 @@ void CheckProcessRules(const LockTarget& target, const Self& self,
     FUZZ_CHECK(got.error == Errc::kHolderOtherHost);
     expected_need = Need::kNothing;
   } else if (record && target.boot8 != self.boot8) {
-    // Row 2: same host, earlier boot.
-    FUZZ_CHECK(dead && got.reason == Reason::kPreviousBoot);
-    expected_need = Need::kNothing;
+    // Row 2: same host, another boot id: an earlier boot, or a virtualised
+    // boot id on this kernel. Only the witness tells, as in row 3.
+    switch (probe.witness) {
+      case Witness::kHeld:
+        FUZZ_CHECK(got.verdict == Verdict::kAlive &&
+                   got.reason == Reason::kWitnessHeld);
+        break;
+      case Witness::kReleased:
+        FUZZ_CHECK(dead && got.reason == Reason::kPreviousBoot);
+        break;
+      case Witness::kUnread:
+      case Witness::kError:
+        FUZZ_CHECK(got.verdict == Verdict::kUnknown);
+        FUZZ_CHECK(got.error == Errc::kHolderOtherNamespace);
+        break;
+    }
+    expected_need = Need::kWitness;
   } else if (record && target.pid_ns != self.pid_ns) {
     // Row 3: same host and boot, another PID namespace, whose PID means
     // nothing here: only the witness tells. Dead only when it was read and
@@ -334,9 +350,14 @@ void CheckProcessRules(const LockTarget& target, const Self& self,
   } else if (target.pid == self.pid) {
     // Row 4: our own PID. Only our very process (same start time) is alive;
     // legacy locks are never ours (this library writes records).
+    // From a container, the original's lock with our PID may be another
+    // namespace's process.
     if (record && target.start_time == self.start_time) {
       FUZZ_CHECK(got.verdict == Verdict::kAlive &&
                  got.reason == Reason::kThisProcess);
+    } else if (!record && self.pid_ns != kInitialPidNamespace) {
+      FUZZ_CHECK(got.verdict == Verdict::kUnknown &&
+                 got.error == Errc::kLegacyHolderNotVisible);
     } else {
       FUZZ_CHECK(dead && got.reason == Reason::kOwnPidEarlierProcess);
     }

@@ -28,6 +28,7 @@
 #include "src/parse.h"
 #include "src/pidlock.h"
 #include "src/proc.h"
+#include "src/this_process.h"
 
 namespace pidlock {
 
@@ -42,8 +43,8 @@ namespace {
 constexpr char kLockName[] = "lock";
 
 // A fresh acquirer and a releaser can hand the lock back and forth forever in
-// theory; after this many rounds TryAcquire reports EAGAIN instead of
-// spinning.
+// theory; after this many rounds (symlinkat attempts, at S3 or S10, over
+// both loops) TryAcquire reports EAGAIN instead of spinning.
 constexpr int kMaxRounds = 1000;
 
 std::error_code SystemError(int e) { return {e, std::system_category()}; }
@@ -210,7 +211,8 @@ class Acquirer {
     if (self == nullptr) return Fail(self_error);
     const std::string& record = self->target;
 
-    for (int round = 0; round < kMaxRounds; ++round) {
+    int rounds = 0;
+    while (++rounds <= kMaxRounds) {
       // symlink(2) fails with EEXIST if the name exists: an exclusive
       // create, so at most one process turns "no lock" into "my lock".
       EnterState(state_ = State::ATTEMPTING_TO_CREATE_A_SYMLINK);
@@ -220,7 +222,7 @@ class Acquirer {
 
       // The lock exists: read it and judge its holder. Loops back to S4
       // when a fresh acquirer won the gap after REMOVING_STALE_LOCK.
-      for (;;) {
+      for (; rounds <= kMaxRounds; ++rounds) {
         EnterState(state_ = State::READING_LOCK);
         Seen seen;
         int e = ReadLock(fd, &seen);
@@ -260,12 +262,14 @@ class Acquirer {
           if (e != 0 && e != ENOENT) return FailRead(e);
           break;  // changed hands or gone: start over at S3
         }
-        if (judgement.reason == Reason::kWitnessReleased) {
-          // Not monotone, unlike the other DEAD verdicts: the holder in the
-          // other namespace may have released and acquired again with the
-          // same record, inode and mtime. A live holder of the lock just
-          // read cannot release it while we hold the flock, so it holds its
-          // witness now if it is alive (spec T21).
+        if (judgement.reason == Reason::kWitnessReleased ||
+            judgement.reason == Reason::kPreviousBoot) {
+          // Judged by the witness (another PID namespace or boot id): not
+          // monotone, unlike the other DEAD verdicts: the holder may have
+          // released and acquired again with the same record, inode and
+          // mtime. A live holder of the lock just read cannot release it
+          // while we hold the flock, so it holds its witness now if it is
+          // alive (spec T21).
           const internal::Witness witness =
               internal::TestWitness(fd, internal::WitnessByte::kWitness);
           if (witness != internal::Witness::kReleased) {
@@ -366,17 +370,24 @@ class Acquirer {
     }
     const bool job_witness =
         internal::TakeWitness(fd_, internal::WitnessByte::kJobWitness) == 0;
+    // Exec never ends holding: the program a holder execs keeps its PID and
+    // start time, so judges in this PID namespace still see it alive, and
+    // must keep the witnesses too, or judges in other namespaces would see
+    // them released and take over a live holder. Opened close-on-exec (a
+    // contender's descriptor must not leak into another thread's exec).
+    const bool kept_across_exec = fcntl(fd_, F_SETFD, 0) == 0;
     EnterState(state_ = state);
     result.outcome = Outcome::kAcquired;
     result.lock.fd_ = std::exchange(fd_, -1);
     result.lock.path_ = key_path_ + "/" + kLockName;
-    result.lock.owner_ = self.self.pid;  // GetSelf checked it is getpid()
+    result.lock.owner_ = internal::ThisProcessToken();
     result.lock.inode_ = st.st_ino;
     result.lock.target_ = record;
     result.lock.took_over_ = state == State::OK_STALE_LOCK_REMOVED;
-    if (!job_witness) {
-      // Without it, the job could not keep the lock once this process
-      // died: give the lock back (S13-S16) rather than hold it so.
+    if (!job_witness || !kept_across_exec) {
+      // Without them, the job could not keep the lock once this process
+      // died, or exec'd: give the lock back (S13-S16) rather than hold it
+      // so.
       (void)result.lock.Release();
       return Fail(make_error_code(Errc::kWitnessUnavailable));
     }
@@ -411,20 +422,18 @@ Lock::~Lock() {
 }
 
 std::error_code Lock::KeepAcrossExec() {
+  // The descriptor is kept across exec from acquisition on (Acquired).
   if (fd_ < 0) return make_error_code(Errc::kNotHeld);
-  const int flags = fcntl(fd_, F_GETFD);
-  if (flags < 0 || fcntl(fd_, F_SETFD, flags & ~FD_CLOEXEC) != 0) {
-    return SystemError(errno);
-  }
   return {};
 }
 
 std::error_code Lock::Release() {
   if (fd_ < 0) return make_error_code(Errc::kNotHeld);
   const int fd = std::exchange(fd_, -1);
-  if (owner_ != getpid()) {
-    // A fork child's copy: close the child's descriptor only; the acquirer
-    // still holds the lock.
+  if (owner_ != internal::ThisProcessToken()) {
+    // A fork child's copy (whatever its PID number: a child in a new PID
+    // namespace may have its parent's): close the child's descriptor only;
+    // the acquirer still holds the lock.
     close(fd);
     return make_error_code(Errc::kNotOwner);
   }

@@ -43,8 +43,9 @@ class Category : public std::error_category {
         return "the lock was made by another host; its liveness cannot be "
                "checked from here";
       case Errc::kHolderOtherNamespace:
-        return "the lock was made in another PID namespace and the key "
-               "directory's witness lock cannot be tested";
+        return "the lock was made in another PID namespace or under another "
+               "boot id, and the key directory's witness lock cannot be "
+               "tested";
       case Errc::kHolderHidden:
         return "the holder's PID exists but /proc hides it (hidepid)";
       case Errc::kHolderUnverifiable:
@@ -53,8 +54,8 @@ class Category : public std::error_category {
         return "the lock is no longer this holder's (removed or replaced by "
                "someone else); left as it is";
       case Errc::kNotOwner:
-        return "this process did not acquire the lock (a fork child); left "
-               "held";
+        return "this process did not acquire the lock (a fork child); its "
+               "descriptor closed, the lock left held";
       case Errc::kNotHeld:
         return "the lock was already released";
       case Errc::kHeld:
@@ -66,7 +67,8 @@ class Category : public std::error_category {
       case Errc::kLegacyHolderNotVisible:
         return "the lock was made by the original npm pidlock, which records "
                "no PID namespace, and its PID does not exist in this "
-               "container's PID namespace: the holder may be alive elsewhere";
+               "container's PID namespace or is this process's own: the "
+               "holder may be alive elsewhere";
       case Errc::kKeyDirectoryBusy:
         return "another process has held the key directory's flock for 10 s "
                "(stopped, or a fork child of a process that died holding it)";

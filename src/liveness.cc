@@ -57,10 +57,10 @@ std::string_view Words(std::string_view cmdline) {
 
 Need NeedFor(const LockTarget& target, const Self& self, Identity identity) {
   if (target.kind == LockTarget::Kind::kRecord) {
-    if (target.host != self.host || target.boot8 != self.boot8) {
-      return Need::kNothing;
+    if (target.host != self.host) return Need::kNothing;
+    if (target.boot8 != self.boot8 || target.pid_ns != self.pid_ns) {
+      return Need::kWitness;
     }
-    if (target.pid_ns != self.pid_ns) return Need::kWitness;
     if (target.pid == self.pid) return Need::kNothing;
   } else if (target.pid == self.pid) {
     return Need::kNothing;
@@ -75,7 +75,22 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     // Row order matters: a lock from another host says nothing about this
     // host's boots, PID namespaces or PIDs.
     if (target.host != self.host) return Unknown(Errc::kHolderOtherHost);
-    if (target.boot8 != self.boot8) return Dead(Reason::kPreviousBoot);
+    if (target.boot8 != self.boot8) {
+      // Another boot id is not proof of a reboot: a container may see a
+      // virtualised one (systemd-nspawn bind-mounts its own) on the host's
+      // kernel, with the host's host name. The witness tells: OFD locks do
+      // not survive a reboot, and a live holder on this kernel keeps it.
+      switch (probe.witness) {
+        case Witness::kHeld:
+          return Alive(Reason::kWitnessHeld);
+        case Witness::kReleased:
+          return Dead(Reason::kPreviousBoot);
+        case Witness::kUnread:
+        case Witness::kError:
+          break;
+      }
+      return Unknown(Errc::kHolderOtherNamespace);
+    }
     if (target.pid_ns != self.pid_ns) {
       // The PID is another namespace's: only the witness can tell (a
       // container restarted on a persistent lock directory finds it
@@ -99,7 +114,12 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     }
   } else if (target.pid == self.pid) {
     // This library never writes the original's form, so a legacy lock with
-    // the caller's PID was left by an earlier process (a container restart).
+    // the caller's PID was left by an earlier process (a container restart)
+    // or, seen from a container, by a process of another PID namespace
+    // that has the same number: the original records no namespace.
+    if (self.pid_ns != kInitialPidNamespace) {
+      return Unknown(Errc::kLegacyHolderNotVisible);
+    }
     return Dead(Reason::kOwnPidEarlierProcess);
   }
 

@@ -27,10 +27,15 @@
 //
 // Threads: all functions may be called from any thread. A process that
 // already holds a lock and tries it again gets kHeld with its own PID.
-// fork(2): a child never releases its parent's lock (Release() in the child
-// is a no-op that returns Errc::kNotOwner). exec(2): the lock stays held,
-// since PID and start time survive exec, until the exec'd program exits; see
-// Lock::KeepAcrossExec for judges in other PID namespaces.
+// The holder is a job (as with flock(2)): the acquiring process and every
+// process that shares its key-directory descriptor. fork(2): a child is in
+// the job until it exits, and never releases its parent's lock, whatever
+// its PID number (Release() in the child only closes the child's copy and
+// returns Errc::kNotOwner, which also takes the child out of the job).
+// exec(2): the descriptor is kept across exec, so a holder that execs stays
+// the holder until the exec'd program exits (PID and start time survive
+// exec too), and so does a child that execs: a child that must not keep
+// the lock after the holder dies calls Release() before it execs.
 //
 // PID namespaces (containers): a lock made in another PID namespace on this
 // host is judged by its witness, an OFD lock every holder keeps on the key
@@ -82,8 +87,9 @@ enum class Errc : int {
   kProcOtherNamespace,
   // The lock was made by another host (its record names another host).
   kHolderOtherHost,
-  // The lock was made in another PID namespace (its PID means nothing here)
-  // and the key directory's witness lock cannot be tested.
+  // The lock was made in another PID namespace or under another boot id
+  // (its PID means nothing here) and the key directory's witness lock cannot
+  // be tested.
   kHolderOtherNamespace,
   // The holder's PID exists but /proc hides it (hidepid): kill(pid, 0) gives
   // EPERM, or succeeds while /proc has no entry.
@@ -104,8 +110,9 @@ enum class Errc : int {
   // could not see it: not acquired.
   kWitnessUnavailable,
   // A lock of the original npm package (no owner record, so no PID
-  // namespace) whose PID does not exist here, while this process is not in
-  // the initial PID namespace: the holder may live in another namespace.
+  // namespace) whose PID does not exist here, or is the caller's own, while
+  // this process is not in the initial PID namespace: the holder may live in
+  // another namespace.
   kLegacyHolderNotVisible,
   // Another process has held the key directory's flock for kFlockTimeout:
   // most likely a stopped process, or a fork child of one that died holding
@@ -142,7 +149,9 @@ enum class Reason : int {
   kNoSuchProcess,         // dead: no process has the PID
   kZombie,                // dead: the process has exited (state Z or X)
   kPidReused,             // dead: the PID runs another process (start time)
-  kPreviousBoot,          // dead: recorded on this host before a reboot
+  kPreviousBoot,          // dead: recorded under another boot id of this
+                          // host, and nobody holds the witness lock (a
+                          // reboot drops it)
   kOwnPidEarlierProcess,  // dead: the caller's own PID, from an earlier process
   kStartedAfterLock,      // dead (original's lock): process is newer than lock
   kOtherCommandLine,      // Identity::kCmdline only: another app holds it
@@ -226,11 +235,8 @@ class Lock {
   // Errc::kNotHeld after a previous Release(); an errno otherwise.
   std::error_code Release();
 
-  // Keeps the witness across exec(2). A holder that execs stays the holder
-  // for judges in its own PID namespace (PID and start time survive exec),
-  // but the key directory's descriptor, which carries the witness that
-  // judges in other PID namespaces test, is close-on-exec. Call this just
-  // before exec to keep it open in the new program. Returns {} or an errno.
+  // Kept for source compatibility: the descriptor is kept across exec(2)
+  // from acquisition on. Returns {}, or Errc::kNotHeld after Release().
   std::error_code KeepAcrossExec();
 
   // The lock's path, "<dir>/<key>/lock".
@@ -242,10 +248,9 @@ class Lock {
 
  private:
   friend class Acquirer;
-  int fd_ = -1;      // the key directory (close-on-exec unless
-                     // KeepAcrossExec)
-  pid_t owner_ = 0;  // getpid() of the acquirer
-  ino_t inode_ = 0;  // the lock symlink this holder created
+  int fd_ = -1;         // the key directory (kept across exec)
+  uint64_t owner_ = 0;  // the acquirer's ThisProcessToken()
+  ino_t inode_ = 0;     // the lock symlink this holder created
   bool took_over_ = false;
   std::string path_;
   std::string target_;

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "src/parse.h"
+#include "src/this_process.h"
 
 namespace pidlock {
 namespace internal {
@@ -217,18 +218,19 @@ void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe) {
 }
 
 const SelfRecord* GetSelf(std::error_code* error) {
-  // One record per process, swapped in without a lock so that a fork child
-  // (which re-reads it: its PID and start time differ) cannot deadlock. The
-  // record a fork child replaces stays allocated, linked from the new one.
-  static std::atomic<const SelfRecord*> cached{nullptr};
+  // One record per process, in per-process memory (src/this_process.h): a
+  // fork child starts without one and reads its own, whatever its PID
+  // number. Swapped in without a lock, so a fork child cannot deadlock. A
+  // record is never freed: other threads may still read it, and a child's
+  // copy of its parent's record is simply unreachable.
+  std::atomic<const SelfRecord*>& cached = ThisProcess().self;
   const SelfRecord* record = cached.load(std::memory_order_acquire);
-  if (record != nullptr && record->self.pid == getpid()) {
+  if (record != nullptr) {
     *error = {};
     return record;
   }
   SelfRecord* fresh = ReadSelf(error);
   if (fresh == nullptr) return nullptr;
-  fresh->previous = record;
   if (!cached.compare_exchange_strong(record, fresh,
                                       std::memory_order_acq_rel)) {
     delete fresh;  // another thread stored this process's record first

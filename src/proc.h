@@ -1,7 +1,7 @@
 // Copyright 2026 The pidlock Authors. MIT License.
 //
 // Reading /proc: size-capped reads of whole files, and the caller's own
-// identity (cached for the life of the process, re-read after fork).
+// identity (cached for the life of the process, read again in a fork child).
 
 #ifndef PIDLOCK_SRC_PROC_H_
 #define PIDLOCK_SRC_PROC_H_
@@ -66,16 +66,14 @@ Witness TestWitness(int key_fd, WitnessByte byte);
 struct SelfRecord {
   Self self;
   std::string target;  // FormatLockTarget of `self`
-  // The record this one replaced (the parent's, in a fork child): kept,
-  // since other threads may still read it.
-  const SelfRecord* previous = nullptr;
 };
 
 // Returns the caller's identity, read from /proc/self once per process (and
-// again in a fork child); the pointer stays valid for the life of the
-// process. Returns nullptr and sets *error on failure: kProcUnavailable (no
-// /proc, unreadable or unparsable), kProcOtherNamespace
-// (readlink("/proc/self") != getpid()), or EMFILE, ENFILE or ENOMEM.
+// again in every fork child, whatever its PID number: src/this_process.h);
+// the pointer stays valid for the life of the process. Returns nullptr and sets
+// *error on failure: kProcUnavailable (no /proc, unreadable or unparsable),
+// kProcOtherNamespace (readlink("/proc/self") != getpid()), or EMFILE, ENFILE
+// or ENOMEM.
 const SelfRecord* GetSelf(std::error_code* error);
 
 }  // namespace internal

@@ -19,9 +19,11 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 
 #include "src/fd.h"
 #include "src/pidlock.h"
+#include "src/this_process.h"
 
 namespace pidlock {
 namespace {
@@ -53,14 +55,14 @@ int ThreadInotify() {
       if (fd >= 0) close(fd);
     }
     int fd = -1;
-    pid_t owner = 0;  // a fork child must not share its parent's events
+    uint64_t owner = 0;  // a fork child must not share its parent's events
   };
   thread_local Instance instance;
-  const pid_t pid = getpid();
-  if (instance.fd >= 0 && instance.owner == pid) return instance.fd;
+  const uint64_t process = internal::ThisProcessToken();
+  if (instance.fd >= 0 && instance.owner == process) return instance.fd;
   if (instance.fd >= 0) close(instance.fd);  // the parent's: not the last
   instance.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  instance.owner = pid;
+  instance.owner = process;
   return instance.fd;
 }
 

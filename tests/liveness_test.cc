@@ -166,10 +166,17 @@ TEST(JudgeTest, SpecTable) {
       {"original's lock, gone, a witness held", Legacy(200),
        WithWitness(Missing(ESRCH), Witness::kHeld), Identity::kKey, 0,
        Verdict::kDead, Reason::kNoSuchProcess, Errc::kOk},
-      // A reboot ends every job; another command line is another app.
-      {"previous boot, a witness held", LockTarget(other_boot),
+      // Another boot id is judged by the witness, which a reboot drops: a
+      // container's virtualised boot id is no reboot.
+      {"other boot id, witness held", LockTarget(other_boot),
        WithWitness(Running(200, 7000), Witness::kHeld), Identity::kKey, 0,
+       Verdict::kAlive, Reason::kWitnessHeld, Errc::kOk},
+      {"other boot id, witness released", LockTarget(other_boot),
+       WithWitness(Running(200, 7000), Witness::kReleased), Identity::kKey, 0,
        Verdict::kDead, Reason::kPreviousBoot, Errc::kOk},
+      {"other boot id, witness untestable", LockTarget(other_boot),
+       WithWitness(Running(200, 7000), Witness::kError), Identity::kKey, 0,
+       Verdict::kUnknown, Reason::kUnknown, Errc::kHolderOtherNamespace},
       {"hidden by hidepid", Record(200, 7000), Missing(EPERM), Identity::kKey,
        0, Verdict::kUnknown, Reason::kUnknown, Errc::kHolderHidden},
       {"no /proc entry but kill works", Record(200, 7000), Missing(0),
@@ -193,8 +200,9 @@ TEST(JudgeTest, SpecTable) {
        Identity::kKey, 0, Verdict::kAlive, Reason::kAlive, Errc::kOk},
       {"pid reused", Record(200, 7000), JobOver(Running(200, 7001)),
        Identity::kKey, 0, Verdict::kDead, Reason::kPidReused, Errc::kOk},
-      {"previous boot", other_boot, Running(200, 7000), Identity::kKey, 0,
-       Verdict::kDead, Reason::kPreviousBoot, Errc::kOk},
+      {"other boot id, witness unread", other_boot, Running(200, 7000),
+       Identity::kKey, 0, Verdict::kUnknown, Reason::kUnknown,
+       Errc::kHolderOtherNamespace},
       {"other host", other_host, Missing(ESRCH), Identity::kKey, 0,
        Verdict::kUnknown, Reason::kUnknown, Errc::kHolderOtherHost},
       {"other pid namespace, witness unread", other_ns, Missing(ESRCH),
@@ -274,6 +282,19 @@ TEST(JudgeTest, OriginalsLockWithAMissingPidIsUnknownInAContainer) {
   EXPECT_EQ(j.reason, Reason::kNoSuchProcess);
 }
 
+// Nor is the caller's own PID proof from a container: the original's lock
+// may be a process's of the host's namespace with the same number.
+TEST(JudgeTest, OriginalsLockWithOurPidIsUnknownInAContainer) {
+  Self self = MakeSelf();
+  self.pid_ns = 4026532999;
+  Judgement j = Judge(Legacy(self.pid), self, Probe(), Identity::kKey, 0);
+  EXPECT_EQ(j.verdict, Verdict::kUnknown);
+  EXPECT_EQ(j.error, Errc::kLegacyHolderNotVisible);
+  self.pid_ns = kInitialPidNamespace;
+  j = Judge(Legacy(self.pid), self, Probe(), Identity::kKey, 0);
+  EXPECT_EQ(j.reason, Reason::kOwnPidEarlierProcess);
+}
+
 TEST(JudgeTest, NothingUnreadIsJudgedDead) {
   // A default Probe says "read, empty": it must never make a holder dead.
   const Self self = MakeSelf();
@@ -316,6 +337,9 @@ TEST(NeedForTest, ReadsNoMoreThanNeeded) {
   LockTarget other_host = Record(200, 7000);
   other_host.host = "there";
   EXPECT_EQ(NeedFor(other_host, self, Identity::kKey), Need::kNothing);
+  LockTarget other_boot = Record(100, 5000);  // our PID, another boot id
+  other_boot.boot8 = "ffffffff";
+  EXPECT_EQ(NeedFor(other_boot, self, Identity::kKey), Need::kWitness);
   LockTarget other_ns = Record(100, 5000);  // our PID, another namespace's
   other_ns.pid_ns = 1;
   EXPECT_EQ(NeedFor(other_ns, self, Identity::kKey), Need::kWitness);

@@ -10,8 +10,8 @@
 // Acquire (TryAcquire without --wait), fork, and in the child
 // prctl(PR_SET_PDEATHSIG, SIGKILL) and exec COMMAND; forward SIGINT, SIGTERM
 // and SIGHUP to that child only, wait for that child only, then release. The
-// library's key-directory descriptor stays close-on-exec (no
-// Lock::KeepAcrossExec), so nothing COMMAND starts holds the lock's witness.
+// child closes its copy of the key-directory descriptor before the exec (a
+// fork child's Release), so nothing COMMAND starts holds the lock's witness.
 // So it loses when COMMAND's work outlives COMMAND:
 //  - a COMMAND that daemonizes its worker exits at once, and the lock is
 //    released while the worker runs;
@@ -47,7 +47,7 @@ int Usage(const char* problem) {
   return 64;
 }
 
-int RunHolding(char** command, pidlock::Lock lock) {
+int RunHolding(char** command, pidlock::Lock& lock) {
   sigset_t forwarded, old_mask;
   sigemptyset(&forwarded);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&forwarded, sig);
@@ -62,6 +62,7 @@ int RunHolding(char** command, pidlock::Lock lock) {
   if (child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(71);
+    if (lock.Release() != pidlock::Errc::kNotOwner) _exit(71);
     sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     execvp(command[0], command);
     const int e = errno;
@@ -135,7 +136,7 @@ int main(int argc, char** argv) {
   }
   switch (result.outcome) {
     case pidlock::Outcome::kAcquired:
-      return RunHolding(command.data(), std::move(result.lock));
+      return RunHolding(command.data(), result.lock);
     case pidlock::Outcome::kHeld:
       fprintf(stderr, "subject_child_only: %s/%s/lock: held by pid %d\n",
               dir.c_str(), key.c_str(), static_cast<int>(result.holder.pid));
