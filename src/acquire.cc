@@ -195,6 +195,7 @@ class Acquirer {
     AcquireResult result;
     EnterState(state_ = State::OPENING_KEY_DIRECTORY);
     Error open_error;
+    // T1 key-directory-opened (S1 -> S2).
     fd_ = internal::OpenKeyDirectory(dir_, key_, /*create=*/true, &open_error);
     if (fd_ < 0) {
       open_error.state = state_;
@@ -207,6 +208,7 @@ class Acquirer {
     // process (GetSelf) and written with the lock in one syscall.
     EnterState(state_ = State::CREATING_NEW_DATA_FOR_THIS_PID);
     std::error_code self_error;
+    // T2 record-formatted (S2 -> S3); P1, P2 refuse.
     const SelfRecord* self = internal::GetSelf(&self_error);
     if (self == nullptr) return Fail(self_error);
     const std::string& record = self->target;
@@ -217,6 +219,7 @@ class Acquirer {
       // create, so at most one process turns "no lock" into "my lock".
       EnterState(state_ = State::ATTEMPTING_TO_CREATE_A_SYMLINK);
       std::error_code created = CreateLock(record);
+      // T3 symlink-created (S3 -> S11), else T4 symlink-exists (S3 -> S4).
       if (!created) return Acquired(std::move(result), *self, State::OK);
       if (created != std::errc::file_exists) return Fail(created);
 
@@ -226,6 +229,7 @@ class Acquirer {
         EnterState(state_ = State::READING_LOCK);
         Seen seen;
         int e = ReadLock(fd, &seen);
+        // T5 lock-read; T6 lock-vanished (S4 -> S3); T7 lock-unusable.
         if (e == ENOENT) break;  // released meanwhile: try S3 again
         if (e != 0) return FailRead(e);
         LockTarget target;
@@ -242,6 +246,7 @@ class Acquirer {
                        &result.holder, &judge_error, &by_job)) {
           return Fail(make_error_code(judge_error));
         }
+        // T9 holder-unknown above; T8 holder-alive (S5 -> S6); else T10.
         if (judgement.verdict == Verdict::kAlive) {
           EnterState(state_ = State::CONFIRMED_TO_NOT_START);
           ReadCommandLine(&result.holder);
@@ -253,10 +258,12 @@ class Acquirer {
         // "is it still the same lock" needs confirming, under the flock; the
         // witnesses are tested again below.
         EnterState(state_ = State::LOCKING_FOR_TAKEOVER);
+        // T10 holder-dead (S5 -> S7); T11 takeover-flock-taken (S7 -> S8).
         if (std::error_code busy = LockDirectory(fd)) return Fail(busy);
         EnterState(state_ = State::CONFIRMING_STALE_LOCK);
         Seen now;
         e = ReadLock(fd, &now);
+        // T12 stale-lock-confirmed, or T13 lock-changed (S8 -> S3).
         if (e != 0 || !(now == seen)) {
           UnlockDirectory(fd);
           if (e != 0 && e != ENOENT) return FailRead(e);
@@ -270,6 +277,7 @@ class Acquirer {
           // mtime. A live holder of the lock just read cannot release it
           // while we hold the flock, so it holds its witness now if it is
           // alive (spec T21).
+          // T21 witness-held-on-recheck (S8 -> S6).
           const internal::Witness witness =
               internal::TestWitness(fd, internal::WitnessByte::kWitness);
           if (witness != internal::Witness::kReleased) {
@@ -287,6 +295,7 @@ class Acquirer {
           // if /proc's verdict was right: under the flock the job witness
           // says again whether the job is over (spec T22), at the cost of
           // one fcntl on the takeover path.
+          // T22 job-witness-held-on-recheck (S8 -> S6).
           const internal::Witness witness =
               internal::TestWitness(fd, internal::WitnessByte::kJobWitness);
           if (witness != internal::Witness::kReleased) {
@@ -301,12 +310,15 @@ class Acquirer {
           }
         }
         EnterState(state_ = State::REMOVING_STALE_LOCK);
+        // T14 stale-lock-removed (S9 -> S10).
         if (unlinkat(fd, kLockName, 0) != 0) {
           e = errno;
           UnlockDirectory(fd);
           return Fail(SystemError(e));
         }
         EnterState(state_ = State::CREATING_NEW_SYMLINK);
+        // T15 takeover-symlink-created (S10 -> S12), else T16
+        // takeover-lost-race.
         created = CreateLock(record);
         UnlockDirectory(fd);
         if (!created) {
@@ -349,6 +361,7 @@ class Acquirer {
   }
 
   AcquireResult FailRead(int e) {
+    // L18 LockNotSymlink, L19 LockTargetInvalid.
     if (e == EINVAL) return Fail(make_error_code(Errc::kLockNotSymlink));
     if (e == ENAMETOOLONG) {
       return Fail(make_error_code(Errc::kLockTargetInvalid));
@@ -438,6 +451,7 @@ std::error_code Lock::Release() {
     return make_error_code(Errc::kNotOwner);
   }
   EnterState(State::LOCKING_FOR_RELEASE);
+  // T17 release-flock-taken (S13 -> S14).
   std::error_code result = LockDirectory(fd);
   if (!result) {
     // Under the flock no takeover can run, so the lock seen here is the lock
@@ -445,8 +459,10 @@ std::error_code Lock::Release() {
     EnterState(State::CONFIRMING_OWN_LOCK);
     Seen seen;
     const int e = ReadLock(fd, &seen);
+    // T18 own-lock-confirmed (S14 -> S15), else T19 lock-lost (S14 -> S16).
     if (e == 0 && seen.target == target_ && seen.inode == inode_) {
       EnterState(State::REMOVING_OWN_LOCK);
+      // T20 own-lock-removed (S15 -> S16).
       if (unlinkat(fd, kLockName, 0) != 0) result = SystemError(errno);
     } else if (e == 0 || e == ENOENT || e == EINVAL || e == ENAMETOOLONG) {
       result = make_error_code(Errc::kLockLost);

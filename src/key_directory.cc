@@ -312,6 +312,7 @@ int OpenKeyDirectory(const std::string& dir, const std::string& key,
   const std::shared_ptr<Fd> verified = VerifiedDirectory(dir, error);
   if (verified == nullptr) return -1;
   const Fd& parent = *verified;
+  // T1 key-directory-opened, relative to the checked directory; L20 refuses.
   int fd = openat(parent.get(), key.c_str(), kKeyFlags);
   if (fd < 0 && errno == ENOENT && create) {
     if (mkdirat(parent.get(), key.c_str(), 0700) != 0 && errno != EEXIST) {

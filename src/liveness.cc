@@ -27,6 +27,7 @@ Judgement Unknown(Errc error) {
 // across its symlinkat, reads as held too: a refusal, never a takeover.
 Judgement DeadUnlessJobAlive(Reason reason, Witness witness) {
   switch (witness) {
+      // L22 JobAlive, L23 the DEAD row's reason, L24 JobUnverifiable.
     case Witness::kHeld:
       return Alive(Reason::kJobAlive);
     case Witness::kReleased:
@@ -74,7 +75,9 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
   if (record) {
     // Row order matters: a lock from another host says nothing about this
     // host's boots, PID namespaces or PIDs.
+    // L1.
     if (target.host != self.host) return Unknown(Errc::kHolderOtherHost);
+    // L2: WitnessHeld, PreviousBoot or HolderOtherNamespace.
     if (target.boot8 != self.boot8) {
       // Another boot id is not proof of a reboot: a container may see a
       // virtualised one (systemd-nspawn bind-mounts its own) on the host's
@@ -91,6 +94,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
       }
       return Unknown(Errc::kHolderOtherNamespace);
     }
+    // L3 WitnessHeld, L4 WitnessReleased, L5 HolderOtherNamespace.
     if (target.pid_ns != self.pid_ns) {
       // The PID is another namespace's: only the witness can tell (a
       // container restarted on a persistent lock directory finds it
@@ -107,6 +111,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
       return Unknown(Errc::kHolderOtherNamespace);
     }
     if (target.pid == self.pid) {
+      // L6 ThisProcess, L7 OwnPidEarlierProcess.
       return target.start_time == self.start_time
                  ? Alive(Reason::kThisProcess)
                  : DeadUnlessJobAlive(Reason::kOwnPidEarlierProcess,
@@ -117,6 +122,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     // the caller's PID was left by an earlier process (a container restart)
     // or, seen from a container, by a process of another PID namespace
     // that has the same number: the original records no namespace.
+    // L8.
     if (self.pid_ns != kInitialPidNamespace) {
       return Unknown(Errc::kLegacyHolderNotVisible);
     }
@@ -125,17 +131,21 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
 
   if (probe.stat_errno == ENOENT || probe.stat_errno == ESRCH) {
     // No /proc entry. kill(2) tells "gone" from "hidden" (hidepid).
+    // L10, L11 HolderHidden.
     if (probe.kill_errno != ESRCH) return Unknown(Errc::kHolderHidden);
     // The original's lock records no PID namespace. Seen from a container,
     // a PID that does not exist here may be a live holder's on the host or
     // in a sibling container. (From the initial namespace the same doubt
     // exists for holders inside containers: see spec, "Not guaranteed".)
+    // L21.
     if (!record && self.pid_ns != kInitialPidNamespace) {
       return Unknown(Errc::kLegacyHolderNotVisible);
     }
+    // L9.
     return record ? DeadUnlessJobAlive(Reason::kNoSuchProcess, probe.witness)
                   : Dead(Reason::kNoSuchProcess);
   }
+  // L12.
   if (probe.stat_errno != 0 || probe.stat_truncated) {
     return Unknown(Errc::kHolderUnverifiable);
   }
@@ -146,6 +156,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
   }
   // A process whose main thread called pthread_exit() shows state Z while
   // its other threads run: only a single-threaded Z (or X) is a zombie.
+  // L13.
   if ((stat.state == 'Z' || stat.state == 'X') && stat.num_threads <= 1) {
     return record ? DeadUnlessJobAlive(Reason::kZombie, probe.witness)
                   : Dead(Reason::kZombie);
@@ -156,6 +167,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     // shows them with ours.
     const __int128 start_time =
         static_cast<__int128>(stat.start_time) - self.boottime_offset_ticks;
+    // L14.
     if (start_time != static_cast<__int128>(target.start_time)) {
       return DeadUnlessJobAlive(Reason::kPidReused, probe.witness);
     }
@@ -167,6 +179,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     __int128 start_ns = static_cast<__int128>(self.boot_wall_ns) +
                         static_cast<__int128>(stat.start_time) * 1000000000 /
                             self.ticks_per_second;
+    // L15.
     if (start_ns > static_cast<__int128>(lock_mtime_ns) + kClockSlackNs) {
       return Dead(Reason::kStartedAfterLock);
     }
@@ -178,11 +191,13 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     // app; anything less keeps the holder (conservative).
     const std::string_view theirs = Words(probe.cmdline);
     const std::string_view ours = Words(self.cmdline);
+    // L16.
     if (!probe.cmdline_truncated && !theirs.empty() && !ours.empty() &&
         theirs != ours) {
       return Dead(Reason::kOtherCommandLine);
     }
   }
+  // L17.
   return Alive(Reason::kAlive);
 }
 

@@ -32,6 +32,7 @@ int64_t ClockNs(clockid_t clock) {
 SelfRecord* ReadSelf(std::error_code* error) {
   // Any failure below is /proc's, unless the errno says the process ran
   // out of descriptors or memory: then that is what the caller hears.
+  // P1 ProcUnavailable unless P2 below.
   *error = make_error_code(Errc::kProcUnavailable);
   auto failed = [error](int e) -> SelfRecord* {
     if (e == EMFILE || e == ENFILE || e == ENOMEM) {
@@ -50,6 +51,7 @@ SelfRecord* ReadSelf(std::error_code* error) {
   if (ParsePid(std::string_view(link, static_cast<size_t>(n)), &proc_pid) !=
           ParseError::kOk ||
       proc_pid != self.pid) {
+    // P2.
     *error = make_error_code(Errc::kProcOtherNamespace);
     return nullptr;
   }

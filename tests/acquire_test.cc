@@ -85,6 +85,7 @@ std::unique_ptr<Child> Sleeper() {
   return child;
 }
 
+// T1 T2 T3.
 TEST(TryAcquireTest, FreeLockGivesOkAndARecordEndingInThePid) {
   TempDir dir;
   AcquireResult r = TryAcquire(dir.path(), kKey);
@@ -106,6 +107,7 @@ TEST(TryAcquireTest, FreeLockGivesOkAndARecordEndingInThePid) {
   EXPECT_EQ(r.lock.Release(), Errc::kNotHeld);
 }
 
+// T4 T5 T8.
 TEST(TryAcquireTest, LiveHolderGivesConfirmedToNotStart) {
   TempDir dir;
   auto holder = Holder(dir.path());
@@ -119,6 +121,7 @@ TEST(TryAcquireTest, LiveHolderGivesConfirmedToNotStart) {
   EXPECT_FALSE(r.holder.legacy);
 }
 
+// T10 T11 T12 T14 T15.
 TEST(TryAcquireTest, SigkilledHolderIsTakenOver) {
   TempDir dir;
   auto holder = Holder(dir.path());
@@ -328,6 +331,7 @@ struct Refusal {
   State state;
 };
 
+// T9 I5; L19 for garbage targets.
 TEST(RefusalTest, DoubtNeverLeadsToTakeover) {
   const Refusal kRefusals[] = {
       {"other host",
@@ -360,6 +364,7 @@ TEST(RefusalTest, DoubtNeverLeadsToTakeover) {
   }
 }
 
+// T7 L18.
 TEST(RefusalTest, LockThatIsNotASymlink) {
   for (bool directory : {false, true}) {
     TempDir dir;
@@ -383,6 +388,7 @@ TEST(RefusalTest, LockThatIsNotASymlink) {
   }
 }
 
+// L20.
 TEST(RefusalTest, UnsafeKeyDirectory) {
   TempDir dir;
   const std::string key_dir = dir.path() + "/app";
@@ -432,6 +438,7 @@ TEST(RefusalTest, InvalidKeysAndMissingDirectory) {
   EXPECT_EQ(Inspect(dir.path(), kKey).status, Status::kFree);
 }
 
+// T17 T19 I3.
 TEST(ReleaseTest, NeverRemovesAnothersLock) {
   TempDir dir;
   AcquireResult r = TryAcquire(dir.path(), kKey);
@@ -443,6 +450,7 @@ TEST(ReleaseTest, NeverRemovesAnothersLock) {
   EXPECT_EQ(ReadLock(dir.path(), kKey), other);
 }
 
+// T18 T19 I3.
 TEST(ReleaseTest, SameTargetButAnotherInodeIsNotOurs) {
   TempDir dir;
   AcquireResult r = TryAcquire(dir.path(), kKey);
@@ -458,6 +466,7 @@ TEST(ReleaseTest, SameTargetButAnotherInodeIsNotOurs) {
 
 // A process stopped while holding the key directory's flock must not hang
 // everyone else: takeover gives up with kKeyDirectoryBusy.
+// I4: no wait is unbounded.
 TEST(RefusalTest, FlockHeldTooLongGivesKeyDirectoryBusy) {
   TempDir dir;
   MakeLock(dir.path(), kKey, "/tmp/app/999999");  // stale
@@ -653,6 +662,7 @@ TEST(JobTest, AcquireWaitsForTheLastProcessOfTheJob) {
 // Release drops the witness for every process sharing the descriptor: a
 // worker that outlives the release is no longer a job the next holder's
 // stale lock could be mistaken for.
+// T20.
 TEST(JobTest, ReleaseEndsTheJobForItsChildren) {
   TempDir dir;
   AcquireResult r = TryAcquire(dir.path(), kKey);
@@ -818,6 +828,7 @@ TEST(GuardTest, TheOriginalsShape) {
 
 // readlink("/proc/self") != getpid(): a process in a new PID namespace that
 // still sees the old /proc must refuse rather than judge PIDs.
+// P2.
 TEST(NamespaceTest, ProcOfAnotherPidNamespaceIsRefused) {
   TempDir dir;
   Child outer([&](Child&) {
@@ -839,6 +850,31 @@ TEST(NamespaceTest, ProcOfAnotherPidNamespaceIsRefused) {
   ASSERT_TRUE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "unshare(CLONE_NEWPID) denied";
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// P1: without a /proc (an empty tmpfs over it, in a mount namespace of its
+// own) nothing can be judged: refuse before touching the lock.
+TEST(NamespaceTest, NoProcIsRefused) {
+  TempDir dir;
+  Child child([&](Child&) {
+    if (unshare(CLONE_NEWNS) != 0 ||
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount("tmpfs", "/proc", "tmpfs", 0, nullptr) != 0) {
+      _exit(77);
+    }
+    AcquireResult r = TryAcquire(dir.path(), kKey);
+    _exit(r.outcome == Outcome::kError &&
+                  r.error.code == Errc::kProcUnavailable &&
+                  r.error.state == State::CREATING_NEW_DATA_FOR_THIS_PID
+              ? 0
+              : 1);
+    return 1;
+  });
+  const int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount over /proc";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), "");
 }
 
 // A container: the holder runs in its own PID namespace with its own /proc

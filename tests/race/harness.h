@@ -18,11 +18,13 @@
 // protocol state (PIDLOCK_TEST_STOP_AT, src/hook.h), where the harness
 // SIGKILLs it or resumes it after a pause. Then the invariants are checked:
 //
-//   safety     at most one holder at any instant (witness counter, mkdir,
-//              non-overlapping intervals); no live holder displaced (its
-//              Release() finds its own lock; an initial live holder keeps
-//              its lock); no racer dies of anything but the plan.
-//   progress   a free or stale lock that racers try is taken by one of them
+//   safety     at most one holder at any instant (spec I1: witness counter,
+//              mkdir, non-overlapping intervals); no live holder displaced
+//              (I2, I3: its Release() finds its own lock; an initial live
+//              holder keeps its lock); no racer dies of anything but the
+//              plan.
+//   progress   (I4) a free or stale lock that racers try is taken by one of
+//   them
 //              (unless the plan killed someone who may have taken it);
 //              racers that wait long enough all get it in turn.
 //   doubt      a corrupt or unverifiable lock: nobody acquires, every racer
