@@ -57,7 +57,7 @@ class Job {
     fflush(nullptr);
     const pid_t child = fork();
     if (child < 0) return false;
-    if (child == 0) Exec(lock, old_mask);
+    if (child == 0) Exec(old_mask);
     command_ = child;
     // Both sides set the group (as shells do), so that neither a signal
     // forwarded now nor the terminal handed over can miss it.
@@ -102,17 +102,13 @@ class Job {
   }
 
  private:
-  [[noreturn]] void Exec(pidlock::Lock& lock, const sigset_t& old_mask) {
+  [[noreturn]] void Exec(const sigset_t& old_mask) {
     setpgid(0, 0);
     // SIGTTOU is still blocked here, so a background wrapper's child may
     // take the terminal.
     if (terminal_) tcsetpgrp(STDIN_FILENO, getpid());
-    // The witness goes with COMMAND and everything it starts.
-    if (std::error_code e = lock.KeepAcrossExec()) {
-      fprintf(stderr, "pidlock: %s: %s\n", lock.path().c_str(),
-              e.message().c_str());
-      _exit(kExitSystem);
-    }
+    // The lock's descriptor (and so the witnesses) goes with COMMAND and
+    // everything it starts: the library keeps it across exec.
     sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     execvp(options_.argv[0], options_.argv);
     const int e = errno;
