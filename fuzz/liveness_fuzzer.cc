@@ -249,6 +249,25 @@ bool SameNamespaceRecord(const LockTarget& target, const Self& self) {
          target.boot8 == self.boot8 && target.pid_ns == self.pid_ns;
 }
 
+// A record whose PID means nothing here: dead (for `reason`) only when the
+// witness was read and is released; unread or failed leaves it unknown.
+void CheckByWitness(const Judgement& got, const Probe& probe, Reason reason) {
+  switch (probe.witness) {
+    case Witness::kHeld:
+      FUZZ_CHECK(got.verdict == Verdict::kAlive &&
+                 got.reason == Reason::kWitnessHeld);
+      break;
+    case Witness::kReleased:
+      FUZZ_CHECK(got.verdict == Verdict::kDead && got.reason == reason);
+      break;
+    case Witness::kUnread:
+    case Witness::kError:
+      FUZZ_CHECK(got.verdict == Verdict::kUnknown);
+      FUZZ_CHECK(got.error == Errc::kHolderOtherNamespace);
+      break;
+  }
+}
+
 // Checks `got` for one fuzzed case. Each FUZZ_CHECK names a rule of the
 // design notes; all of them are consequences of "nothing unread or
 // unparseable is ever judged dead".
@@ -313,39 +332,12 @@ void CheckProcessRules(const LockTarget& target, const Self& self,
   } else if (record && target.boot8 != self.boot8) {
     // Row 2: same host, another boot id: an earlier boot, or a virtualised
     // boot id on this kernel. Only the witness tells, as in row 3.
-    switch (probe.witness) {
-      case Witness::kHeld:
-        FUZZ_CHECK(got.verdict == Verdict::kAlive &&
-                   got.reason == Reason::kWitnessHeld);
-        break;
-      case Witness::kReleased:
-        FUZZ_CHECK(dead && got.reason == Reason::kPreviousBoot);
-        break;
-      case Witness::kUnread:
-      case Witness::kError:
-        FUZZ_CHECK(got.verdict == Verdict::kUnknown);
-        FUZZ_CHECK(got.error == Errc::kHolderOtherNamespace);
-        break;
-    }
+    CheckByWitness(got, probe, Reason::kPreviousBoot);
     expected_need = Need::kWitness;
   } else if (record && target.pid_ns != self.pid_ns) {
     // Row 3: same host and boot, another PID namespace, whose PID means
-    // nothing here: only the witness tells. Dead only when it was read and
-    // is released; unread or failed leaves the holder unknown.
-    switch (probe.witness) {
-      case Witness::kHeld:
-        FUZZ_CHECK(got.verdict == Verdict::kAlive &&
-                   got.reason == Reason::kWitnessHeld);
-        break;
-      case Witness::kReleased:
-        FUZZ_CHECK(dead && got.reason == Reason::kWitnessReleased);
-        break;
-      case Witness::kUnread:
-      case Witness::kError:
-        FUZZ_CHECK(got.verdict == Verdict::kUnknown);
-        FUZZ_CHECK(got.error == Errc::kHolderOtherNamespace);
-        break;
-    }
+    // nothing here: only the witness tells.
+    CheckByWitness(got, probe, Reason::kWitnessReleased);
     expected_need = Need::kWitness;
   } else if (target.pid == self.pid) {
     // Row 4: our own PID. Only our very process (same start time) is alive;

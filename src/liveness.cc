@@ -26,8 +26,8 @@ Judgement Unknown(Errc error) {
 // the flock is needed, unlike kWitnessReleased. A contender's witness, held
 // across its symlinkat, reads as held too: a refusal, never a takeover.
 Judgement DeadUnlessJobAlive(Reason reason, Witness witness) {
+  // L22 JobAlive, L23 the DEAD row's reason, L24 JobUnverifiable.
   switch (witness) {
-      // L22 JobAlive, L23 the DEAD row's reason, L24 JobUnverifiable.
     case Witness::kHeld:
       return Alive(Reason::kJobAlive);
     case Witness::kReleased:
@@ -40,6 +40,21 @@ Judgement DeadUnlessJobAlive(Reason reason, Witness witness) {
   Judgement more = Unknown(Errc::kJobUnverifiable);
   more.more = Need::kWitness;
   return more;
+}
+
+// A record whose PID means nothing here: only the witness can tell whether
+// its holder lives (dead for `reason` when released).
+Judgement ByWitness(Reason reason, Witness witness) {
+  switch (witness) {
+    case Witness::kHeld:
+      return Alive(Reason::kWitnessHeld);
+    case Witness::kReleased:
+      return Dead(reason);
+    case Witness::kUnread:
+    case Witness::kError:
+      break;
+  }
+  return Unknown(Errc::kHolderOtherNamespace);
 }
 
 // Allowance between a symlink's mtime and a process start time computed from
@@ -77,38 +92,20 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     // host's boots, PID namespaces or PIDs.
     // L1.
     if (target.host != self.host) return Unknown(Errc::kHolderOtherHost);
-    // L2: WitnessHeld, PreviousBoot or HolderOtherNamespace.
+    // L2: WitnessHeld, PreviousBoot or HolderOtherNamespace. Another boot
+    // id is not proof of a reboot: a container may see a virtualised one
+    // (systemd-nspawn bind-mounts its own) on the host's kernel, with the
+    // host's host name. OFD locks do not survive a reboot, and a live holder
+    // on this kernel keeps its witness.
     if (target.boot8 != self.boot8) {
-      // Another boot id is not proof of a reboot: a container may see a
-      // virtualised one (systemd-nspawn bind-mounts its own) on the host's
-      // kernel, with the host's host name. The witness tells: OFD locks do
-      // not survive a reboot, and a live holder on this kernel keeps it.
-      switch (probe.witness) {
-        case Witness::kHeld:
-          return Alive(Reason::kWitnessHeld);
-        case Witness::kReleased:
-          return Dead(Reason::kPreviousBoot);
-        case Witness::kUnread:
-        case Witness::kError:
-          break;
-      }
-      return Unknown(Errc::kHolderOtherNamespace);
+      return ByWitness(Reason::kPreviousBoot, probe.witness);
     }
-    // L3 WitnessHeld, L4 WitnessReleased, L5 HolderOtherNamespace.
+    // L3 WitnessHeld, L4 WitnessReleased, L5 HolderOtherNamespace. The PID
+    // is another namespace's (a container restarted on a persistent lock
+    // directory finds the witness released; a live holder in a sibling
+    // container holds it).
     if (target.pid_ns != self.pid_ns) {
-      // The PID is another namespace's: only the witness can tell (a
-      // container restarted on a persistent lock directory finds it
-      // released; a live holder in a sibling container holds it).
-      switch (probe.witness) {
-        case Witness::kHeld:
-          return Alive(Reason::kWitnessHeld);
-        case Witness::kReleased:
-          return Dead(Reason::kWitnessReleased);
-        case Witness::kUnread:
-        case Witness::kError:
-          break;
-      }
-      return Unknown(Errc::kHolderOtherNamespace);
+      return ByWitness(Reason::kWitnessReleased, probe.witness);
     }
     if (target.pid == self.pid) {
       // L6 ThisProcess, L7 OwnPidEarlierProcess.
