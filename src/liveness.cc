@@ -22,9 +22,10 @@ Judgement Unknown(Errc error) {
 // A record's process is dead for `reason`; its job is over only when no
 // process holds the witness any more. The set of processes holding the dead
 // holder's descriptor can only shrink (joining needs a fork or SCM_RIGHTS
-// from a member), so "released" once is released for ever: no re-test under
-// the flock is needed, unlike kWitnessReleased. A contender's witness, held
-// across its symlinkat, reads as held too: a refusal, never a takeover.
+// from a member), so "released" once is released for ever, unlike
+// kWitnessReleased; the takeover tests it again under the flock all the same
+// (T22), against a wrong DEAD from /proc. A contender's witness, held across
+// its symlinkat, reads as held too: a refusal, never a takeover.
 Judgement DeadUnlessJobAlive(Reason reason, Witness witness) {
   // L22 JobAlive, L23 the DEAD row's reason, L24 JobUnverifiable.
   switch (witness) {

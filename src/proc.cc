@@ -222,9 +222,7 @@ void ProbeProcess(pid_t pid, Need need, int key_fd, Probe* probe) {
 const SelfRecord* GetSelf(std::error_code* error) {
   // One record per process, in per-process memory (src/this_process.h): a
   // fork child starts without one and reads its own, whatever its PID
-  // number. Swapped in without a lock, so a fork child cannot deadlock. A
-  // record is never freed: other threads may still read it, and a child's
-  // copy of its parent's record is simply unreachable.
+  // number. Swapped in without a lock, so a fork child cannot deadlock.
   std::atomic<const SelfRecord*>& cached = ThisProcess().self;
   const SelfRecord* record = cached.load(std::memory_order_acquire);
   if (record != nullptr) {
@@ -237,6 +235,13 @@ const SelfRecord* GetSelf(std::error_code* error) {
                                       std::memory_order_acq_rel)) {
     delete fresh;  // another thread stored this process's record first
     return record;
+  }
+  // Never freed (other threads may still read it), and linked from
+  // ordinary memory: leak checkers do not scan the per-process page.
+  static std::atomic<const SelfRecord*> all{nullptr};
+  fresh->previous = all.load(std::memory_order_relaxed);
+  while (!all.compare_exchange_weak(fresh->previous, fresh,
+                                    std::memory_order_acq_rel)) {
   }
   return fresh;
 }

@@ -66,6 +66,9 @@ Witness TestWitness(int key_fd, WitnessByte byte);
 struct SelfRecord {
   Self self;
   std::string target;  // FormatLockTarget of `self`
+  // The record made before this one (in this process, or in a parent
+  // before the fork): records are never freed.
+  const SelfRecord* previous = nullptr;
 };
 
 // Returns the caller's identity, read from /proc/self once per process (and

@@ -38,13 +38,16 @@ using testing::TempDir;
 constexpr char kKey[] = "app";
 constexpr int kCannot = 77;  // the namespace could not be made here
 
-// Runs `body` as PID 1 of a new PID namespace with its own /proc (a
-// container's main process) and returns its exit status, or kCannot. The
-// container's `Ready()` is forwarded: *ready is set when it called it.
-int InContainer(const std::function<int(Child&)>& body, Child* outer_ready) {
-  if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) return kCannot;
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    return kCannot;
+// In a child process: runs `body` as PID 1 of a new PID namespace with its
+// own /proc (a container's main process) and exits with its exit status, or
+// kCannot. The container's Ready() is forwarded to `outer_ready`. _exit:
+// the caller's /proc is the container's now, which LeakSanitizer's exit
+// check cannot work with.
+[[noreturn]] void ExitInContainer(const std::function<int(Child&)>& body,
+                                  Child* outer_ready) {
+  if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0 ||
+      mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    _exit(kCannot);
   }
   Child init([&](Child& self) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -57,7 +60,7 @@ int InContainer(const std::function<int(Child&)>& body, Child* outer_ready) {
   });
   if (init.WaitReady() && outer_ready != nullptr) outer_ready->Ready();
   const int status = init.Wait();
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status));
 }
 
 // Forks a child in a new PID namespace, whose PID number is 1 like its
@@ -81,7 +84,7 @@ TEST(IdentityTest, ForkChildWithTheHoldersPidNumberDoesNotRelease) {
   for (const bool destroy : {false, true}) {
     TempDir dir;
     Child outer([&](Child& self) {
-      return InContainer(
+      ExitInContainer(
           [&](Child& container) {
             AcquireResult r = TryAcquire(dir.path(), kKey);
             if (r.outcome != Outcome::kAcquired) return 3;
@@ -100,6 +103,7 @@ TEST(IdentityTest, ForkChildWithTheHoldersPidNumberDoesNotRelease) {
             return 0;
           },
           &self);
+      return 0;
     });
     if (!outer.WaitReady()) {
       const int status = outer.Wait();
@@ -128,7 +132,7 @@ TEST(IdentityTest, ChildWithTheParentsPidNumberWritesItsOwnRecord) {
   for (const bool own_proc : {true, false}) {
     TempDir dir;
     Child outer([&](Child&) {
-      return InContainer(
+      ExitInContainer(
           [&](Child&) {
             AcquireResult first = TryAcquire(dir.path(), "first");
             if (first.outcome != Outcome::kAcquired) return 3;
@@ -163,6 +167,7 @@ TEST(IdentityTest, ChildWithTheParentsPidNumberWritesItsOwnRecord) {
             });
           },
           nullptr);
+      return 0;
     });
     const int status = outer.Wait();
     ASSERT_TRUE(WIFEXITED(status));
@@ -235,7 +240,7 @@ TEST(IdentityTest, OriginalsLockWithOurPidIsRefusedInAContainer) {
   TempDir dir;
   MakeLock(dir.path(), kKey, "/tmp/app/1");
   Child outer([&](Child&) {
-    return InContainer(
+    ExitInContainer(
         [&](Child&) {
           AcquireResult r = TryAcquire(dir.path(), kKey);
           return r.outcome == Outcome::kError &&
@@ -244,6 +249,7 @@ TEST(IdentityTest, OriginalsLockWithOurPidIsRefusedInAContainer) {
                      : 3;
         },
         nullptr);
+    return 0;
   });
   const int status = outer.Wait();
   ASSERT_TRUE(WIFEXITED(status));
