@@ -27,6 +27,7 @@ step() {  # step NAME COMMAND...
 
 step "bazel test //..." bazel test //... --test_summary=terse \
   --test_env=PIDLOCK_RACE_REQUIRE_NODE=1
+step "mutants: every protocol mutant killed" bash tools/mutants.sh
 step "spec: model check" bash spec/check.sh
 step "fuzz: each fuzzer for ${FUZZ_SECONDS:-30} s" bash fuzz/run_fuzzers.sh
 step "bench: smoke run" env BAZEL=bazel bash bench/smoke.sh
