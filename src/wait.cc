@@ -66,11 +66,24 @@ int ThreadInotify() {
   return instance.fd;
 }
 
-// Reads and drops every queued event.
-void Drain(int inotify) {
-  char events[4096];
-  while (read(inotify, events, sizeof(events)) > 0) {
+// Reads and drops every queued event. Returns true when one says that the
+// watched directory itself went (removed or renamed away), so that the
+// caller watches what is at the key directory's path now.
+bool Drain(int inotify) {
+  alignas(struct inotify_event) char events[4096];
+  bool gone = false;
+  ssize_t n;
+  while ((n = read(inotify, events, sizeof(events))) > 0) {
+    for (ssize_t at = 0; at < n;) {
+      const auto* event =
+          reinterpret_cast<const struct inotify_event*>(&events[at]);
+      if ((event->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0) {
+        gone = true;
+      }
+      at += static_cast<ssize_t>(sizeof(struct inotify_event) + event->len);
+    }
   }
+  return gone;
 }
 
 // A watch of the key directory on this thread's instance, removed on
@@ -78,9 +91,7 @@ void Drain(int inotify) {
 class KeyWatch {
  public:
   KeyWatch() = default;
-  ~KeyWatch() {
-    if (wd_ >= 0) inotify_rm_watch(inotify_, wd_);
-  }
+  ~KeyWatch() { Remove(); }
   KeyWatch(const KeyWatch&) = delete;
   KeyWatch& operator=(const KeyWatch&) = delete;
 
@@ -88,15 +99,23 @@ class KeyWatch {
   bool Add(const std::string& key_path) {
     inotify_ = ThreadInotify();
     if (inotify_ < 0) return false;
-    Drain(inotify_);  // events of an earlier wait
-    wd_ = inotify_add_watch(
-        inotify_, key_path.c_str(),
-        IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR | IN_DONT_FOLLOW);
+    Remove();
+    (void)Drain(inotify_);  // events of an earlier wait
+    // IN_DELETE_SELF, IN_MOVE_SELF: the key directory removed or renamed
+    // by hand; a new one may hold a new lock.
+    wd_ = inotify_add_watch(inotify_, key_path.c_str(),
+                            IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |
+                                IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW);
     return wd_ >= 0;
   }
   int fd() const { return wd_ >= 0 ? inotify_ : -1; }
 
  private:
+  void Remove() {
+    if (wd_ >= 0) inotify_rm_watch(inotify_, wd_);
+    wd_ = -1;
+  }
+
   int inotify_ = -1;
   int wd_ = -1;
 };
@@ -159,7 +178,9 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
       result.error.path = key_path;
       return result;
     }
-    if (n > 0 && (fds[0].revents & POLLIN) != 0) Drain(watch.fd());
+    if (n > 0 && (fds[0].revents & POLLIN) != 0 && Drain(watch.fd())) {
+      watching = false;  // the key directory went: watch its successor
+    }
   }
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -46,14 +47,14 @@ constexpr std::chrono::hours kWaiterTimeout(1);
 // A child that holds the lock and, when told, releases it and lives on.
 class Holder {
  public:
-  explicit Holder(const std::string& dir) {
+  explicit Holder(const std::string& dir, const char* key = kKey) {
     if (pipe(to_) != 0 || pipe(from_) != 0) abort();
     pid_ = fork();
     if (pid_ < 0) abort();
     if (pid_ == 0) {
       close(to_[1]);
       close(from_[0]);
-      AcquireResult r = TryAcquire(dir, kKey);
+      AcquireResult r = TryAcquire(dir, key);
       Say(r.outcome == Outcome::kAcquired ? 'a' : 'e');
       char command = 0;
       if (read(to_[0], &command, 1) != 1) _exit(1);
@@ -78,6 +79,7 @@ class Holder {
     ASSERT_EQ(write(to_[1], &command, 1), 1);
     ASSERT_EQ(Hear(), 'r') << "the holder's release failed";
   }
+  pid_t pid() const { return pid_; }
   // SIGKILLs the holder (it dies holding) and reaps it.
   void Kill() {
     if (reaped_) return;
@@ -147,6 +149,24 @@ class Waiter {
   }
   void Continue() { kill(pid_, SIGCONT); }
 
+  // Waits until the waiter has a pidfd of `holder` open: it has judged
+  // `holder` the live holder.
+  bool WatchesHolder(pid_t holder) {
+    const std::string wanted = "Pid:\t" + std::to_string(holder) + "\n";
+    const std::string fdinfo = "/proc/" + std::to_string(pid_) + "/fdinfo/";
+    const auto deadline = std::chrono::steady_clock::now() + kEventually;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (int fd = 0; fd < 64; ++fd) {
+        std::ifstream file(fdinfo + std::to_string(fd));
+        std::stringstream text;
+        text << file.rdbuf();
+        if (text.str().find(wanted) != std::string::npos) return true;
+      }
+      usleep(1000);
+    }
+    return false;
+  }
+
   // Continues the waiter and waits until it sleeps: it has set up its
   // wake-ups, tried once more and found the lock still held, and sleeps in
   // poll(2), the only place where it sleeps.
@@ -187,6 +207,30 @@ TEST(WaitTest, WokenWhenALiveHolderReleases) {
   holder.Release();
   EXPECT_TRUE(waiter.AcquiresEventually())
       << "a waiter slept through a release by a live holder";
+}
+
+// The key directory is swapped by hand for another one, whose lock another
+// live holder holds, while the waiter sleeps: the waiter must watch the new
+// directory, and the new holder's release must wake it (both holders live
+// on, so no pidfd does).
+TEST(WaitTest, WokenByAReleaseInAKeyDirectorySwappedIn) {
+  TempDir dir;
+  Holder first(dir.path());
+  Holder second(dir.path(), "other");
+  Waiter waiter(dir.path());
+  ASSERT_TRUE(waiter.WaitStopped());
+  ASSERT_TRUE(waiter.ContinueUntilAsleep());
+  const std::string key_path = dir.path() + "/" + kKey;
+  const std::string other_path = dir.path() + "/other";
+  ASSERT_EQ(renameat2(AT_FDCWD, key_path.c_str(), AT_FDCWD, other_path.c_str(),
+                      RENAME_EXCHANGE),
+            0);
+  // The swap wakes the waiter; it finds the second holder and sleeps again.
+  ASSERT_TRUE(waiter.WatchesHolder(second.pid()));
+  ASSERT_TRUE(waiter.ContinueUntilAsleep());
+  second.Release();
+  EXPECT_TRUE(waiter.AcquiresEventually())
+      << "a waiter kept watching a key directory that was swapped out";
 }
 
 // The release comes after the waiter's first attempt found the lock held
