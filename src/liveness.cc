@@ -120,7 +120,7 @@ Judgement Judge(const LockTarget& target, const Self& self, const Probe& probe,
     // the caller's PID was left by an earlier process (a container restart)
     // or, seen from a container, by a process of another PID namespace
     // that has the same number: the original records no namespace.
-    // L8.
+    // L25 (refused from a container), else L8.
     if (self.pid_ns != kInitialPidNamespace) {
       return Unknown(Errc::kLegacyHolderNotVisible);
     }

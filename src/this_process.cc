@@ -18,6 +18,14 @@ namespace {
 // greater than every token its copied memory can hold.
 std::atomic<uint64_t> last_token{0};
 
+// False where the kernel has no MADV_WIPEONFORK.
+bool wiped_by_kernel = true;
+
+void Clear(PerProcess* state) {
+  state->token.store(0, std::memory_order_relaxed);
+  state->self.store(nullptr, std::memory_order_relaxed);
+}
+
 PerProcess* Map() {
   const auto page = sysconf(_SC_PAGESIZE);
   const size_t size = page > 0 ? static_cast<size_t>(page) : size_t{4096};
@@ -26,10 +34,12 @@ PerProcess* Map() {
   if (memory == MAP_FAILED) abort();
   auto* state = new (memory) PerProcess{};
   if (madvise(memory, size, MADV_WIPEONFORK) != 0) {
+    wiped_by_kernel = false;
+    state->pid.store(getpid(), std::memory_order_relaxed);
     static PerProcess* fallback = state;
     pthread_atfork(nullptr, nullptr, [] {
-      fallback->token.store(0, std::memory_order_relaxed);
-      fallback->self.store(nullptr, std::memory_order_relaxed);
+      Clear(fallback);
+      fallback->pid.store(getpid(), std::memory_order_relaxed);
     });
   }
   return state;
@@ -41,6 +51,14 @@ PerProcess& ThisProcess() {
   // Initialised once per program; a fork child inherits the mapping (and
   // the "initialised" flag) with the page's contents wiped.
   static PerProcess* const state = Map();
+  if (!wiped_by_kernel) {
+    pid_t last = state->pid.load(std::memory_order_acquire);
+    const pid_t now = getpid();
+    if (last != now && state->pid.compare_exchange_strong(
+                           last, now, std::memory_order_acq_rel)) {
+      Clear(state);
+    }
+  }
   return *state;
 }
 

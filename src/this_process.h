@@ -9,6 +9,8 @@
 #ifndef PIDLOCK_SRC_THIS_PROCESS_H_
 #define PIDLOCK_SRC_THIS_PROCESS_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 
@@ -22,12 +24,16 @@ struct SelfRecord;
 // made by fork(2) or clone(2) without CLONE_VM zero-filled, whatever its PID
 // and namespace, and however it was made (no pthread_atfork handler is
 // needed, so a raw clone(2) is covered too). Where the kernel has no
-// MADV_WIPEONFORK (before 4.14), a pthread_atfork child handler clears it.
+// MADV_WIPEONFORK (before 4.14), a pthread_atfork child handler clears it,
+// and so does ThisProcess() when getpid() is not `pid`: a raw clone(2) runs
+// no handler, and within one PID namespace its PID tells it apart.
 struct PerProcess {
   // This process's token (0: not drawn yet in this process).
   std::atomic<uint64_t> token;
   // This process's identity record (src/proc.h, GetSelf), or nullptr.
   std::atomic<const SelfRecord*> self;
+  // Without MADV_WIPEONFORK only: getpid() when the page was last cleared.
+  std::atomic<pid_t> pid;
 };
 
 // This process's state; never nullptr (aborts if no page can be mapped).

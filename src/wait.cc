@@ -153,8 +153,11 @@ AcquireResult Acquire(const std::string& dir, const std::string& key,
       // A holder in another PID namespace (its PID names some other process
       // here), or a job whose recorded process is gone: no pidfd to wait on.
       // The kernel tells no one when an OFD lock goes; inotify still sees
-      // releases.
+      // releases. A pidfd of an earlier holder that died stays readable:
+      // polled, it would wake the waiter at once, again and again.
       fallback = true;
+      pidfd.Reset(-1);
+      watched = Holder();
     } else if (!SameHolder(watched, result.holder)) {
       // The pidfd is opened after the holder was judged alive; the retry
       // that follows judges it again, so a pidfd of a process that reused

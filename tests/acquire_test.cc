@@ -450,6 +450,23 @@ TEST(ReleaseTest, NeverRemovesAnothersLock) {
   EXPECT_EQ(ReadLock(dir.path(), kKey), other);
 }
 
+// I8: a hand removal displaces the holder it names, and no more. Its
+// release leaves the next holder's lock, so once it has released, one job
+// holds the key again.
+TEST(ReleaseTest, HolderDisplacedByHandLeavesTheNextHolderAlone) {
+  TempDir dir;
+  AcquireResult displaced = TryAcquire(dir.path(), kKey);
+  ASSERT_EQ(displaced.outcome, Outcome::kAcquired);
+  ASSERT_EQ(unlink((dir.path() + "/app/lock").c_str()), 0);
+  auto next = Holder(dir.path());
+  const std::string next_lock = ReadLock(dir.path(), kKey);
+  EXPECT_EQ(displaced.lock.Release(), Errc::kLockLost);
+  EXPECT_EQ(ReadLock(dir.path(), kKey), next_lock);
+  AcquireResult third = TryAcquire(dir.path(), kKey);
+  EXPECT_EQ(third.outcome, Outcome::kHeld);
+  EXPECT_EQ(third.holder.pid, next->pid());
+}
+
 // T18 T19 I3.
 TEST(ReleaseTest, SameTargetButAnotherInodeIsNotOurs) {
   TempDir dir;

@@ -75,7 +75,7 @@ int InNewPidNamespace(const std::function<int()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
-// The Why of issue 12, first reproduction: a container's main process
+// I7. A container's main process
 // (PID 1) holds the lock, unshares a PID namespace and forks a worker, whose
 // getpid() is 1 too. The worker's copy of the Lock, released or destroyed,
 // must leave the parent's lock alone: otherwise a third process acquires
@@ -123,7 +123,7 @@ TEST(IdentityTest, ForkChildWithTheHoldersPidNumberDoesNotRelease) {
   }
 }
 
-// The second reproduction: a process that acquired once (its record is
+// I7. A process that acquired once (its record is
 // cached) unshares a PID namespace; its child there has the same PID number
 // and must write its own record, not its parent's, or judges would tie the
 // child's lock to the parent's life. With its own /proc the record is its
@@ -178,8 +178,8 @@ TEST(IdentityTest, ChildWithTheParentsPidNumberWritesItsOwnRecord) {
   }
 }
 
-// A child made by a raw clone(2), which runs no pthread_atfork handler, is
-// not the acquirer either.
+// I7: a child made by a raw clone(2), which runs no pthread_atfork handler,
+// is not the acquirer either.
 TEST(IdentityTest, RawCloneChildDoesNotRelease) {
   TempDir dir;
   AcquireResult r = TryAcquire(dir.path(), kKey);
@@ -197,7 +197,7 @@ TEST(IdentityTest, RawCloneChildDoesNotRelease) {
   EXPECT_FALSE(r.lock.Release());
 }
 
-// A container with a virtualised boot id (systemd-nspawn bind-mounts one
+// L2. A container with a virtualised boot id (systemd-nspawn bind-mounts one
 // over /proc/sys/kernel/random/boot_id) and the host's host name sees the
 // host's live holder's record with another boot id: that is no reboot, and
 // the witness says the holder lives.
@@ -234,8 +234,8 @@ TEST(IdentityTest, VirtualisedBootIdDoesNotMakeALiveHolderStale) {
   EXPECT_EQ(ReadLock(dir.path(), kKey), held.lock.target());
 }
 
-// The original's lock records no namespace: from a container, a lock with
-// the container's own PID may be a live host process's.
+// L25: the original's lock records no namespace: from a container, a lock
+// with the container's own PID may be a live host process's.
 TEST(IdentityTest, OriginalsLockWithOurPidIsRefusedInAContainer) {
   TempDir dir;
   MakeLock(dir.path(), kKey, "/tmp/app/1");

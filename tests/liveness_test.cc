@@ -288,7 +288,7 @@ TEST(JudgeTest, OriginalsLockWithAMissingPidIsUnknownInAContainer) {
 
 // Nor is the caller's own PID proof from a container: the original's lock
 // may be a process's of the host's namespace with the same number.
-// L8.
+// L25, and L8 from the initial PID namespace.
 TEST(JudgeTest, OriginalsLockWithOurPidIsUnknownInAContainer) {
   Self self = MakeSelf();
   self.pid_ns = 4026532999;

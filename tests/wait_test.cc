@@ -1,6 +1,6 @@
 // Copyright 2026 The pidlock Authors. MIT License.
 //
-// Acquire's wake-ups (src/wait.cc): a waiter sleeps until the lock is
+// Acquire's wake-ups (src/wait.cc; spec I6): a waiter sleeps until the lock is
 // released or its holder dies, and must then acquire without waiting for
 // its timeout. Each waiter here has a timeout of an hour, so only a wake-up
 // lets it acquire; the test gives it a generous kEventually for that, which
