@@ -123,6 +123,15 @@ TEST(SpecConformanceTest, TestsCiteEveryId) {
   }
 }
 
+TEST(SpecConformanceTest, MutantsBreakRulesTheSpecHas) {
+  const std::set<std::string> spec = SpecIds(ReadFile("spec/state_machine.md"));
+  for (const auto& [id, file] :
+       CitedIds(Files("PIDLOCK_CONFORMANCE_MUTANTS"))) {
+    EXPECT_EQ(spec.count(id), 1U)
+        << file << " cites " << id << ", which the spec does not have";
+  }
+}
+
 TEST(SpecConformanceTest, SpecTableMatchesTheCodesStates) {
   const std::vector<Row> spec = SpecStates(ReadFile("spec/state_machine.md"));
   EXPECT_EQ(spec, CodeStates());
